@@ -1,0 +1,41 @@
+"""Open the configured GraphStore backend from Settings."""
+
+from __future__ import annotations
+
+from hepgraph.errors import ConfigError, StoreMissingError
+from hepgraph.graph.store import GraphStore
+from hepgraph.settings import Settings
+
+
+def open_store(settings: Settings, *, create: bool = True, read_only: bool = False) -> GraphStore:
+    """Open the store ``settings.backend`` names.
+
+    Args:
+        settings: the one settings object.
+        create: create the embedded store when missing; with False a missing store raises
+            StoreMissingError, which readers (search, ask, the UI) want.
+        read_only: open the embedded store read-only (the UI and the console).
+    """
+    if settings.backend == "embedded":
+        from hepgraph.graph.embedded import EmbeddedStore
+
+        path = settings.store_path
+        if not create and not path.exists():
+            msg = (
+                f"no graph at {path}: build one first with `hepgraph --home {settings.home} build PATH...` "
+                "(or point --home / HEPGRAPH_HOME at an existing one)"
+            )
+            raise StoreMissingError(msg)
+        store: GraphStore = EmbeddedStore(path, read_only=read_only)
+        if not read_only:
+            store.ensure_schema()
+        return store
+    if settings.backend == "neo4j":
+        from hepgraph.graph.neo4j import Neo4jStore
+
+        if not settings.neo4j_uri:
+            msg = "backend is neo4j but NEO4J_URI is not set: export NEO4J_URI=neo4j://host:7687 (and NEO4J_PASSWORD)"
+            raise ConfigError(msg)
+        return Neo4jStore.from_settings(settings)
+    msg = f"unknown backend {settings.backend!r}: use 'embedded' or 'neo4j'"
+    raise ConfigError(msg)

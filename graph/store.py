@@ -1,0 +1,137 @@
+"""The GraphStore Protocol: one interface, two backends (embedded SQLite, Neo4j).
+
+Writes are idempotent upserts; every read returns typed records. Retrieval and answers only
+ever talk to this interface, so they run unchanged on either backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
+
+
+class WriteReport(BaseModel):
+    """What one write did; re-running the same write reports only ``unchanged``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: WriteReport) -> WriteReport:
+        return WriteReport(
+            added=self.added + other.added,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+        )
+
+
+class StoreStats(BaseModel):
+    """Counts that `hepgraph stats --json` prints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    papers: int = 0
+    papers_with_abstract: int = 0
+    authors: int = 0
+    citations: int = 0
+    external_works: int = 0
+    concepts: int = 0
+    edges: dict[str, int] = Field(default_factory=dict)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """Storage for the hepgraph graph. Implemented by EmbeddedStore (SQLite) and Neo4jStore."""
+
+    backend: str
+
+    def ensure_schema(self) -> None:
+        """Create tables/constraints/indexes if missing; safe to call any number of times."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- papers ---------------------------------------------------------------------------------
+    def upsert_records(self, records: Sequence[PaperRecord]) -> WriteReport:
+        """Store source records and re-merge the papers they touch, in one transaction.
+
+        Counts are per merged paper: ``added`` new papers, ``updated`` papers whose merged content
+        changed, ``unchanged`` the rest. Records are keyed by (origin, paper key), so re-reading a file
+        changes nothing and a newer version of a record from the same origin replaces the old one.
+        """
+
+    def get_papers(self, keys: Sequence[str]) -> list[Paper]:
+        """Papers by key, in the order asked; unknown keys are left out."""
+
+    def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
+        """Every paper, in key order."""
+
+    def resolve_key(self, identifier: str) -> str | None:
+        """The paper key for any normalised id (arXiv id, 'doi:...', 'inspire:...'), or None."""
+
+    # -- citations and external works ------------------------------------------------------------
+    def add_citations(self, edges: Sequence[Citation]) -> WriteReport:
+        """Insert citation edges (keys are resolved through known ids); duplicates are unchanged."""
+
+    def add_external_works(self, works: Sequence[ExternalWork]) -> WriteReport:
+        """Insert or update papers known only from a citation graph's node list."""
+
+    def iter_citations(self) -> Iterator[Citation]:
+        """Every citation edge, citing and cited as paper keys where the paper is known."""
+
+    # -- concepts and links ----------------------------------------------------------------------
+    def upsert_concepts(self, concepts: Sequence[Concept]) -> WriteReport:
+        """Store vocabulary concepts and their IS_A edges."""
+
+    def iter_concepts(self) -> Iterator[Concept]:
+        """Every stored concept."""
+
+    def replace_links(self, links_by_paper: Mapping[str, Sequence[ConceptLink]]) -> WriteReport:
+        """Replace all concept links of the given papers (an empty sequence clears them)."""
+
+    def iter_links(self) -> Iterator[ConceptLink]:
+        """Every paper->concept link with its evidence."""
+
+    def links_for_papers(self, keys: Sequence[str]) -> dict[str, list[ConceptLink]]:
+        """Links of the given papers, by paper key."""
+
+    def replace_similar(self, edges: Iterable[SimilarEdge]) -> WriteReport:
+        """Replace the whole SIMILAR edge set."""
+
+    def iter_similar(self) -> Iterator[SimilarEdge]:
+        """Every SIMILAR edge."""
+
+    def iter_authorship(self) -> Iterator[tuple[str, str]]:
+        """(author key, paper key) pairs: the WROTE edges."""
+
+    # -- embeddings and incremental state ---------------------------------------------------------
+    def put_embeddings(self, model: str, vectors: Mapping[str, np.ndarray]) -> int:
+        """Cache vectors by text hash for a model; returns how many were new."""
+
+    def get_embeddings(self, model: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached vectors for the hashes that have one."""
+
+    def stage_hashes(self, stage: str) -> dict[str, str]:
+        """paper key -> input hash recorded when a build stage last processed the paper."""
+
+    def set_stage_hashes(self, stage: str, hashes: Mapping[str, str]) -> None:
+        """Record what a build stage processed, so the next build skips unchanged papers."""
+
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value (snapshot date, model names, index hash, ...)."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value."""
+
+    def stats(self) -> StoreStats:
+        """Counts of papers, authors, citations, concepts and edges by type."""
+
+    def index_hash(self) -> str:
+        """A hash that changes whenever anything retrieval reads changes."""

@@ -1,0 +1,116 @@
+"""Typed results of retrieval and answering: what the CLI prints as JSON and the UI draws."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PathEdge(_Result):
+    """One edge of an explanation path; every such edge exists in the store."""
+
+    source: str = Field(description="node id: a paper key, 'concept:<id>' form ids, or 'question'")
+    rel: str
+    target: str
+    evidence: str = ""
+
+
+class LinkedConcept(_Result):
+    """A vocabulary concept the question was linked to, and how."""
+
+    id: str
+    name: str
+    type: str
+    how: Literal["matcher", "embedding", "followup"]
+    score: float = 1.0
+
+
+class ScoredPaper(_Result):
+    """One retrieved paper with its relevance score in [0, 1] and the paths that brought it."""
+
+    key: str
+    arxiv_id: str | None = None
+    score: float = Field(ge=0.0, le=1.0)
+    raw_score: float = 0.0
+    title: str = ""
+    year: int | None = None
+    category: str | None = None
+    concepts: list[str] = Field(default_factory=list, description="names of the concepts that linked it")
+    paths: list[list[PathEdge]] = Field(default_factory=list)
+
+
+class RetrievalResult(_Result):
+    """The answer of a retriever to one question."""
+
+    query: str
+    results: list[ScoredPaper] = Field(default_factory=list)
+    linked_concepts: list[LinkedConcept] = Field(default_factory=list)
+    index_hash: str = ""
+    ms: float = 0.0
+    notice: str = ""
+
+
+class Source(_Result):
+    """A source as the answer lists it (the reference page's '62% · hep-ph · title · year')."""
+
+    arxiv_id: str
+    score: float
+    title: str
+    year: int | None = None
+    category: str | None = None
+    concepts: list[str] = Field(default_factory=list)
+
+
+class Followup(_Result):
+    """A keep-exploring question, built from a typed hop; asking it seeds the walk at ``from_nodes``."""
+
+    question: str
+    from_nodes: list[str]
+    hop: str = ""
+
+
+class SubgraphNode(_Result):
+    """A node of the cited subgraph."""
+
+    id: str
+    label: str
+    type: str
+    score: float | None = None
+
+
+class SubgraphEdge(_Result):
+    """An edge of the cited subgraph with its evidence sentence where it has one."""
+
+    source: str
+    target: str
+    rel: str
+    evidence: str = ""
+
+
+class Subgraph(_Result):
+    """The papers, concepts and edges that brought the answer's sources."""
+
+    nodes: list[SubgraphNode] = Field(default_factory=list)
+    edges: list[SubgraphEdge] = Field(default_factory=list)
+
+
+class Answer(_Result):
+    """What a user reads: cited synthesis, sources, gaps, follow-ups and the cited subgraph."""
+
+    question: str
+    answer: str
+    writer: Literal["claude", "offline"]
+    citations: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    followups: list[Followup] = Field(default_factory=list)
+    subgraph: Subgraph = Field(default_factory=Subgraph)
+    notice: str = ""
+    removed_citations: int = 0
+    index_hash: str = ""
+    ms: float = 0.0

