@@ -17,8 +17,6 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
         read_only: open the embedded store read-only (the UI and the console).
     """
     if settings.backend == "embedded":
-        from hepgraph.graph.embedded import EmbeddedStore
-
         path = settings.store_path
         if not create and not path.exists():
             msg = (
@@ -26,6 +24,8 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
                 "(or point --home / HEPGRAPH_HOME at an existing one)"
             )
             raise StoreMissingError(msg)
+        from hepgraph.graph.embedded import EmbeddedStore
+
         store: GraphStore = EmbeddedStore(path, read_only=read_only)
         if not read_only:
             store.ensure_schema()
