@@ -1,0 +1,463 @@
+"""Read source files and write their records into a GraphStore, in batches, with an explicit error policy.
+
+Resumability: every batch is one store transaction and every write is an idempotent upsert, so a run
+killed at any point and started again ends with the store an uninterrupted run builds. With
+``on_error="raise"`` the records read before the bad one are stored (they are valid) and nothing after
+it; with ``"skip"`` the bad record is counted by reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Literal
+
+from hepgraph.extract.merge import record_identity
+from hepgraph.graph.store import GraphStore, WriteReport
+from pydantic import BaseModel, ConfigDict, Field
+
+from hepgraph.errors import IngestError
+from hepgraph.models import Citation, ExternalWork, PaperRecord, RecordProblem
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["IngestReport", "IngestRun", "ProgressFn", "ingest"]
+
+OnError = Literal["raise", "skip"]
+# progress(file, items or lines done, total lines or None when unknown)
+ProgressFn = Callable[[Path, int, int | None], None]
+MAX_PROBLEMS_KEPT = 1000  # the counts stay exact; only the first messages are kept
+_LINE = re.compile(r"^(?:line\s*)?(\d+)$", re.I)
+# Quoted values with a digit are record-specific ('2505.x'); quoted field names ('id') are not.
+_QUOTED = re.compile(r"'[^']*\d[^']*'|\"[^\"]*\d[^\"]*\"")
+
+
+class IngestReport(BaseModel):
+    """What one ingest run read and changed; every skipped record is counted under its reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: int = 0
+    records_read: int = 0
+    papers_added: int = 0
+    papers_updated: int = 0
+    papers_unchanged: int = 0
+    citations_read: int = 0
+    citations_added: int = 0
+    citations_unchanged: int = 0
+    external_works_added: int = 0
+    external_works_updated: int = 0
+    external_works_unchanged: int = 0
+    duplicates: int = Field(0, description="records repeated identically within a file (stored once)")
+    skipped: dict[str, int] = Field(default_factory=dict, description="skipped records by reason")
+    problems: list[RecordProblem] = Field(default_factory=list, description="the first problems, in order")
+    seconds: float = 0.0
+
+    @property
+    def skipped_total(self) -> int:
+        """How many records or files were skipped."""
+        return sum(self.skipped.values())
+
+    def absorb(self, other: IngestReport) -> None:
+        """Add another report's counts (a side process's) to this one."""
+        for name, value in other:
+            if isinstance(value, int):
+                setattr(self, name, getattr(self, name) + value)
+        for reason, n in other.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
+        self.problems.extend(other.problems[: max(0, MAX_PROBLEMS_KEPT - len(self.problems))])
+
+    def add_papers(self, w: WriteReport) -> None:
+        """Fold a paper write into the totals."""
+        self.papers_added += w.added
+        self.papers_updated += w.updated
+        self.papers_unchanged += w.unchanged
+
+
+def reason_label(problem: RecordProblem) -> str:
+    """A short reason to count a problem under: its reason up to the first detail."""
+    reason = _QUOTED.sub("…", problem.reason)  # "id 'x1' is not an arXiv id" counts with "id 'x2' ..."
+    label = re.split(r"[:;(]| at | of (?:line|record|entry)", reason, maxsplit=1)[0].strip()
+    return label or "unreadable record"
+
+
+def _where(location: str) -> str:
+    m = _LINE.match(location.strip())
+    return f"line {m.group(1)}" if m else location
+
+
+def _line_of(location: str) -> int | None:
+    m = _LINE.match(location.strip())
+    return int(m.group(1)) if m else None
+
+
+def _is_notes(f: Path, *, root: Path) -> bool:
+    """Documentation a folder walk passes over silently (the rule of sources.detect.iter_paths)."""
+    rel = f.relative_to(root).parts if f != root else (f.name,)
+    return (
+        any(p.startswith(".") for p in rel)
+        or f.name.upper().startswith("README")
+        or (f.suffix.lower() in {".md", ".txt", ".rst"})
+    )
+
+
+def _walk(paths: list[Path]) -> list[Path]:
+    """Files under ``paths`` (folders walked, notes left out), sorted; a missing path raises."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(f for f in sorted(path.rglob("*")) if f.is_file() and not _is_notes(f, root=path))
+        elif path.is_file():
+            out.append(path)
+        else:
+            msg = f"{path}: no such file or directory; check the path"
+            raise IngestError(msg, source=str(path))
+    return out
+
+
+def count_lines(path: Path) -> int | None:
+    """Lines in a plain text file (a progress total); None for compressed files."""
+    if path.suffix in {".gz", ".bz2", ".xz", ".zip"}:
+        return None
+    n = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            n += chunk.count(b"\n")
+    return n
+
+
+class _FileState:
+    """Per-file buffers and the duplicate index: record key -> (location, content hash, updated)."""
+
+    def __init__(self, path: Path, total: int | None) -> None:
+        self.path = path
+        self.total = total
+        self.done = 0
+        self.seen: dict[str, tuple[str, str, str | None]] = {}
+        self.records: list[PaperRecord] = []
+        self.citations: list[Citation] = []
+        self.works: list[ExternalWork] = []
+
+
+class IngestRun:
+    """One ingest of some paths into a store.
+
+    Args:
+        store: where records go (opened by the caller, who also closes it).
+        fmt: force a format for every file instead of detecting it.
+        on_error: ``"raise"`` stops at the first bad record with an IngestError; ``"skip"`` counts it.
+        progress: called as ``progress(file, done, total)`` while a file is read.
+        batch_size: records per store transaction (citation edges go 20 times as many per batch).
+        parallel: let a second process read and write citation lists meanwhile (embedded store only).
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        fmt: str | None = None,
+        on_error: OnError = "raise",
+        progress: ProgressFn | None = None,
+        batch_size: int = 500,
+        parallel: bool = True,
+    ) -> None:
+        if on_error not in ("raise", "skip"):
+            msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
+            raise IngestError(msg)
+        self.store = store
+        self.fmt = fmt
+        self.on_error = on_error
+        self.progress = progress
+        self.batch_size = max(1, batch_size)
+        self.parallel = parallel
+        self.report = IngestReport()
+        self.side: _SideProcess | None = None
+
+    def run(self, paths: Sequence[Path | str]) -> IngestReport:
+        """Ingest every file under ``paths``; returns the report (also on ``self.report``)."""
+        start = time.perf_counter()
+        files = self._expand([Path(p) for p in paths])
+        side = self._side_files(files)
+        try:
+            if side:
+                self.side = _SideProcess(self, side)
+            for path in files:
+                if path not in side:
+                    self.report.files += 1
+                    self._file(path)
+            if self.side:
+                self.report.absorb(self.side.wait())
+        finally:
+            if self.side:
+                self.side.stop()
+            self.report.seconds = round(time.perf_counter() - start, 3)
+        return self.report
+
+    def _side_files(self, files: list[Path]) -> list[Path]:
+        """Citation lists, which need no merging: read and written by a second process in parallel.
+
+        Only for the embedded store (the side process opens the same file) on a machine with two or
+        more cores, and only when paper files keep this process busy meanwhile.
+        """
+        from hepgraph.extract.sources.detect import detect_format
+
+        path = getattr(self.store, "path", None)
+        if not self.parallel or getattr(self.store, "backend", "") != "embedded" or path is None:
+            return []
+        if (os.cpu_count() or 1) < 2:
+            return []
+        side = [f for f in files if (self.fmt or detect_format(f)) == "citations"]
+        return side if len(side) < len(files) else []
+
+    def _expand(self, paths: list[Path]) -> list[Path]:
+        """The files to read, found by ``iter_paths`` (which refuses a run over one unknown file).
+
+        With the skip policy an unknown file is counted instead and the others are read.
+        """
+        from hepgraph.extract.sources.detect import detect_format, iter_paths
+
+        if self.on_error == "raise" or self.fmt:
+            return iter_paths(paths) if not self.fmt else _walk(paths)
+        files: list[Path] = []
+        for path in paths:
+            for f in _walk([path]):
+                try:
+                    detect_format(f)
+                except IngestError as err:
+                    if f == path or not _is_notes(f, root=path):
+                        self._file_problem(f, err.reason or str(err))
+                    continue
+                files.append(f)
+        return list(dict.fromkeys(files))
+
+    def _file(self, path: Path) -> None:
+        from hepgraph.extract.sources.detect import read_path
+
+        state = _FileState(path, count_lines(path) if self.progress else None)
+        try:
+            for item in read_path(path, self.fmt):
+                self._take(item, state)
+        except IngestError as err:
+            self._flush(state)
+            if self.on_error == "raise":
+                raise
+            self._file_problem(path, err.reason or str(err), record_id=err.record_id, location=err.location)
+        except (OSError, UnicodeDecodeError) as err:
+            self._flush(state)
+            problem_reason = f"cannot read the file ({type(err).__name__}: {err})"
+            if self.on_error == "raise":
+                msg = f"{path}: {problem_reason}; check the path, its permissions and that it is UTF-8 text"
+                raise IngestError(msg, source=str(path)) from err
+            self._file_problem(path, problem_reason)
+        self._flush(state)
+        if self.progress:
+            self.progress(path, state.total or state.done, state.total or state.done)
+
+    def _take(self, item: object, state: _FileState) -> None:
+        state.done += 1
+        if isinstance(item, PaperRecord):
+            self.report.records_read += 1
+            line = _line_of(item.location)
+            state.done = max(state.done, line or 0)
+            if self._admit(item, state):
+                state.records.append(item)
+        elif isinstance(item, Citation):
+            self.report.citations_read += 1
+            state.citations.append(item)
+        elif isinstance(item, ExternalWork):
+            state.works.append(item)
+        elif isinstance(item, RecordProblem):
+            self.report.records_read += 1
+            self._problem(item, state)
+        else:
+            logger.warning("reader of %s yielded an unexpected %s; ignored", state.path, type(item).__name__)
+        if (
+            len(state.records) >= self.batch_size
+            or len(state.citations) >= 20 * self.batch_size
+            or len(state.works) >= 20 * self.batch_size
+        ):
+            self._flush(state)
+        if state.done % 256 == 0:
+            if self.progress:
+                self.progress(state.path, min(state.done, state.total or state.done), state.total)
+            if self.side:
+                self.side.poll()
+
+    def _admit(self, rec: PaperRecord, state: _FileState) -> bool:
+        """Whether a record goes to the store: repeats are dropped, disagreeing repeats are problems."""
+        rkey = record_identity(rec)
+        if rkey is None:
+            self._problem(
+                RecordProblem(
+                    source=rec.source,
+                    origin=rec.origin,
+                    location=rec.location,
+                    reason="record has no arXiv id, DOI, INSPIRE id or citation key",
+                    fix="add an identifier to the record or remove it",
+                ),
+                state,
+            )
+            return False
+        digest = rec.content_hash()
+        prev = state.seen.get(rkey)
+        if prev is not None:
+            if prev[1] == digest:
+                self.report.duplicates += 1
+                return False
+            if not (rec.updated and prev[2] and rec.updated > prev[2]):
+                self._problem(
+                    RecordProblem(
+                        source=rec.source,
+                        origin=rec.origin,
+                        location=rec.location,
+                        record_id=rkey,
+                        reason=f"conflicting duplicate of {_where(prev[0])}",
+                        fix="keep one version of the record, or give the newer one a later update date",
+                    ),
+                    state,
+                )
+                return False
+        state.seen[rkey] = (rec.location, digest, rec.updated)
+        return True
+
+    def _problem(self, problem: RecordProblem, state: _FileState) -> None:
+        if self.on_error == "raise":
+            self._flush(state)  # what came before the bad record is valid: keep it
+            raise IngestError(
+                problem.message(),
+                source=problem.origin,
+                location=problem.location,
+                record_id=problem.record_id,
+            )
+        label = reason_label(problem)
+        self.report.skipped[label] = self.report.skipped.get(label, 0) + 1
+        if len(self.report.problems) < MAX_PROBLEMS_KEPT:
+            self.report.problems.append(problem)
+        logger.info("skipped %s", problem.message())
+
+    def _file_problem(self, path: Path, reason: str, *, record_id: str = "", location: str = "") -> None:
+        problem = RecordProblem(
+            source="", origin=str(path), location=location or "file", reason=reason, record_id=record_id
+        )
+        label = reason_label(problem)
+        self.report.skipped[label] = self.report.skipped.get(label, 0) + 1
+        if len(self.report.problems) < MAX_PROBLEMS_KEPT:
+            self.report.problems.append(problem)
+        logger.warning("skipped %s", problem.message())
+
+    def _flush(self, state: _FileState) -> None:
+        if state.records:
+            self.report.add_papers(self.store.upsert_records(state.records))
+            state.records = []
+        if state.citations:
+            w = self.store.add_citations(state.citations)
+            self.report.citations_added += w.added
+            self.report.citations_unchanged += w.unchanged
+            state.citations = []
+        if state.works:
+            w = self.store.add_external_works(state.works)
+            self.report.external_works_added += w.added
+            self.report.external_works_updated += w.updated
+            self.report.external_works_unchanged += w.unchanged
+            state.works = []
+
+
+def _side_main(db_path: str, files: list[str], options: dict, conn: Connection) -> None:
+    """Entry of the side process: ingest citation lists through its own store connection."""
+    from hepgraph.graph.embedded import EmbeddedStore
+
+    parent = os.getppid()
+
+    def progress(path: Path, done: int, total: int | None) -> None:
+        if os.getppid() != parent:  # the main process was killed: stop; committed batches stay valid
+            os._exit(1)
+        conn.send(("progress", str(path), done, total))
+
+    store = EmbeddedStore(Path(db_path))
+    run = IngestRun(store, progress=progress, parallel=False, **options)
+    try:
+        for f in files:
+            run.report.files += 1
+            run._file(Path(f))
+        conn.send(("done", run.report.model_dump_json()))
+    except IngestError as err:
+        conn.send(("error", str(err), err.source, err.location, err.record_id))
+    except Exception as err:  # noqa: BLE001 - handed to the main process, which raises it
+        conn.send(("error", f"citation reader process failed: {type(err).__name__}: {err}", "", "", ""))
+    finally:
+        store.close()
+
+
+class _SideProcess:
+    """The second process of a parallel ingest, and the pipe its progress and report come through."""
+
+    def __init__(self, run: IngestRun, files: list[Path]) -> None:
+        ctx = mp.get_context("spawn")  # no fork: the main process holds an SQLite connection and threads
+        self.run = run
+        self.conn, child = ctx.Pipe(duplex=False)
+        options = {"fmt": run.fmt, "on_error": run.on_error, "batch_size": run.batch_size}
+        self.proc = ctx.Process(
+            target=_side_main,
+            args=(str(run.store.path), [str(f) for f in files], options, child),  # type: ignore[attr-defined]
+            daemon=True,
+            name="hepgraph-citations",
+        )
+        self.proc.start()
+        child.close()
+        self.result: IngestReport | None = None
+
+    def poll(self, timeout: float = 0.0) -> None:
+        """Handle what the side process sent; raises its IngestError."""
+        while self.result is None and self.conn.poll(timeout):
+            try:
+                msg = self.conn.recv()
+            except EOFError:
+                msg = ("error", "citation reader process died; rerun the ingest (it resumes)", "", "", "")
+            if msg[0] == "progress" and self.run.progress:
+                self.run.progress(Path(msg[1]), msg[2], msg[3])
+            elif msg[0] == "done":
+                self.result = IngestReport.model_validate_json(msg[1])
+            elif msg[0] == "error":
+                raise IngestError(msg[1], source=msg[2], location=msg[3], record_id=msg[4])
+
+    def wait(self) -> IngestReport:
+        """Block until the side process reports; its counts are returned."""
+        while self.result is None:
+            self.poll(timeout=0.5)
+        return self.result
+
+    def stop(self) -> None:
+        """End the side process (it is already done unless the main run failed)."""
+        self.proc.join(timeout=5 if self.result is not None else 0)
+        if self.proc.is_alive():
+            self.proc.terminate()  # its open transaction rolls back
+            self.proc.join(timeout=10)
+        self.conn.close()
+
+
+def ingest(
+    paths: Iterable[Path | str],
+    *,
+    store: GraphStore,
+    fmt: str | None = None,
+    on_error: OnError = "raise",
+    progress: ProgressFn | None = None,
+    batch_size: int = 500,
+    parallel: bool = True,
+) -> IngestReport:
+    """Ingest files or folders into ``store``; see :class:`IngestRun` for the arguments.
+
+    Raises:
+        IngestError: with ``on_error="raise"``, at the first bad record or unreadable file, naming
+            the file, the line or record and the fix.
+    """
+    run = IngestRun(
+        store, fmt=fmt, on_error=on_error, progress=progress, batch_size=batch_size, parallel=parallel
+    )
+    return run.run(list(paths))

@@ -1,0 +1,153 @@
+"""`hepgraph ingest PATH...` and `hepgraph stats`: thin commands over extract.ingest and the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hepgraph.errors import ConfigError, HepGraphError
+
+if TYPE_CHECKING:
+    from hepgraph.extract.ingest import IngestReport
+    from hepgraph.graph.store import StoreStats
+
+_SHOWN_PROBLEMS = 10
+
+
+class _FileBars:
+    """One rich progress bar per file, fed by the ingest progress callback."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[Path, TaskID] = {}
+
+    def __call__(self, path: Path, done: int, total: int | None) -> None:
+        task = self.tasks.get(path)
+        if task is None:
+            task = self.tasks[path] = self.progress.add_task(path.name, total=total)
+        self.progress.update(task, completed=done, total=total)
+
+
+def _summary(report: IngestReport, stats: StoreStats) -> Table:
+    table = Table(title="ingest summary", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("files", report.files),
+        ("records read", report.records_read),
+        ("papers added", report.papers_added),
+        ("papers updated", report.papers_updated),
+        ("papers unchanged", report.papers_unchanged),
+        ("identical duplicates", report.duplicates),
+        ("citation edges read / added", f"{report.citations_read:,} / {report.citations_added:,}"),
+        (
+            "external works added / updated",
+            f"{report.external_works_added:,} / {report.external_works_updated:,}",
+        ),
+        ("unique papers in store", stats.papers),
+        ("papers with abstract", stats.papers_with_abstract),
+        ("authors in store", stats.authors),
+        ("citation edges in store", stats.citations),
+        ("seconds", f"{report.seconds:.1f}"),
+    ]
+    for what, n in rows:
+        table.add_row(what, f"{n:,}" if isinstance(n, int) else n)
+    for reason, n in sorted(report.skipped.items()):
+        table.add_row(f"[yellow]skipped: {reason}[/]", f"{n:,}")
+    return table
+
+
+def ingest_cmd(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to read (folders are walked).")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="Force one format for every file instead of detecting it."),
+    ] = None,
+    on_error: Annotated[
+        str | None,
+        typer.Option("--on-error", help="skip: count bad records and go on; raise: stop at the first one."),
+    ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, help="Records per store transaction (a kill loses at most one)."),
+    ] = 500,
+) -> None:
+    """Read papers, citations and bibliographies into the graph store, merging records of one paper."""
+    from hepgraph.extract.ingest import ingest
+    from hepgraph.graph.factory import open_store
+    from hepgraph.ui.cli import fail
+
+    settings = ctx.obj
+    policy = on_error or settings.on_error
+    if policy not in ("skip", "raise"):
+        raise fail(ConfigError(f"--on-error must be skip or raise, not {policy!r}"))
+    err_console = Console(stderr=True)
+    try:
+        store = open_store(settings)
+    except HepGraphError as err:
+        raise fail(err) from err
+    try:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=False) as progress:
+            report = ingest(
+                paths,
+                store=store,
+                fmt=fmt,
+                on_error=policy,
+                progress=_FileBars(progress),  # type: ignore[arg-type]
+                batch_size=batch_size,
+            )
+        stats = store.stats()
+    except HepGraphError as err:
+        raise fail(err) from err
+    finally:
+        store.close()
+    console = Console()
+    console.print(_summary(report, stats))
+    for problem in report.problems[:_SHOWN_PROBLEMS]:
+        console.print(f"[yellow]skipped[/] {problem.message()}", markup=True, highlight=False, soft_wrap=True)
+    if report.skipped_total > _SHOWN_PROBLEMS:
+        console.print(
+            f"... and {report.skipped_total - _SHOWN_PROBLEMS:,} more skipped (run with -v to log all)"
+        )
+
+
+def stats_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON for scripts.")] = False,
+) -> None:
+    """Count papers, authors, citations, concepts and edges in the graph store."""
+    from hepgraph.graph.factory import open_store
+    from hepgraph.ui.cli import fail
+
+    try:
+        store = open_store(ctx.obj, create=False, read_only=True)
+        try:
+            stats = store.stats()
+        finally:
+            store.close()
+    except HepGraphError as err:
+        raise fail(err) from err
+    if as_json:
+        typer.echo(stats.model_dump_json(indent=2))
+        return
+    table = Table(title=f"graph store at {ctx.obj.home}", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in stats.model_dump(exclude={"edges"}).items():
+        table.add_row(name.replace("_", " "), f"{value:,}")
+    for rel, n in stats.edges.items():
+        table.add_row(f"edges {rel}", f"{n:,}")
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ingest` and `stats` to the hepgraph app."""
+    app.command("ingest")(ingest_cmd)
+    app.command("stats")(stats_cmd)
