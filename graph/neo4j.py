@@ -1,0 +1,478 @@
+"""The GraphStore Protocol on Neo4j, through the official driver; every statement is in graph/cypher.py.
+
+Writes go in batches of ``batch_size`` rows, one managed transaction per batch. The driver retries a
+transaction function on transient errors for up to ``max_retry_time_s``; errors that still escape and are
+retryable (a leader switch, a dropped connection) are retried here with backoff for the same budget, so a
+batch is re-run as a whole, which is safe because every write is a MERGE on a constrained key. Records are
+merged with :func:`hepgraph.extract.merge.merge_records`, the function the embedded store uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import neo4j
+import numpy as np
+from hepgraph.graph import cypher as q
+from hepgraph.graph import neo4j_rows as rows
+from hepgraph.graph.store import StoreStats, WriteReport
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
+from hepgraph.errors import GraphStoreError
+from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
+from hepgraph.settings import Settings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+SessionFactory = Callable[[str], Any]  # access mode (neo4j.READ_ACCESS / WRITE_ACCESS) -> a Session
+
+
+class Neo4jStore:
+    """GraphStore on a Neo4j 5 database (self-hosted, cluster or Aura)."""
+
+    backend = "neo4j"
+
+    def __init__(
+        self,
+        driver: neo4j.Driver | None,
+        *,
+        uri: str,
+        database: str = "neo4j",
+        batch_size: int = 1000,
+        max_retry_time_s: float = 30.0,
+        embedding_model: str = "",
+        embedding_dim: int = 384,
+        session_factory: SessionFactory | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Wrap an open driver; ``session_factory`` replaces ``driver.session`` (tests inject one)."""
+        if batch_size < 1:
+            msg = f"neo4j batch size {batch_size} must be at least 1: set HEPGRAPH_NEO4J_BATCH_SIZE"
+            raise GraphStoreError(msg)
+        self._driver = driver
+        self.uri = uri
+        self.database = database
+        self.batch_size = batch_size
+        self.max_retry_time_s = max_retry_time_s
+        self.embedding_model = embedding_model
+        self.embedding_dim = embedding_dim
+        self._sleep = sleep
+        self._session_factory = session_factory or self._driver_session
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, embedding_dim: int = 384) -> Neo4jStore:
+        """Connect with NEO4J_URI/USER/PASSWORD/DATABASE and check the server answers (one clear error)."""
+        uri = settings.neo4j_uri or ""
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        retry = float(settings.neo4j_max_retry_s)
+        try:
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=(settings.neo4j_user, password), max_transaction_retry_time=retry
+            )
+            driver.verify_connectivity()
+        except (Neo4jError, DriverError, ValueError) as err:
+            raise rows.wrap_error(err, uri, settings.neo4j_user) from err
+        return cls(
+            driver,
+            uri=uri,
+            database=settings.neo4j_database,
+            batch_size=settings.neo4j_batch_size,
+            max_retry_time_s=retry,
+            embedding_model=settings.embedding_model,
+            embedding_dim=embedding_dim,
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+    def _driver_session(self, access_mode: str) -> neo4j.Session:
+        if self._driver is None:
+            msg = "Neo4jStore has no driver: build it with Neo4jStore.from_settings(settings)"
+            raise GraphStoreError(msg)
+        return self._driver.session(database=self.database, default_access_mode=access_mode)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.max_retry_time_s
+        delay = 0.2
+        while True:
+            try:
+                return call()
+            except (Neo4jError, DriverError) as err:
+                retry = not isinstance(err, AuthError) and err.is_retryable()
+                if not retry or time.monotonic() + delay > deadline:
+                    raise rows.wrap_error(err, self.uri) from err
+                logger.warning("Neo4j transaction failed (%s); retrying in %.1f s", type(err).__name__, delay)
+                self._sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not crypto
+                delay = min(delay * 2, 5.0)
+
+    def _write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run ``work`` in one write transaction (retried as a whole)."""
+
+        def call() -> T:
+            with self._session_factory(neo4j.WRITE_ACCESS) as session:
+                return session.execute_write(work)
+
+        return self._retrying(call)
+
+    def _read(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+        def call() -> list[dict[str, Any]]:
+            with self._session_factory(neo4j.READ_ACCESS) as session:
+                return session.execute_read(lambda tx: rows.data(tx, statement, **params))
+
+        return self._retrying(call)
+
+    def _pages(self, statement: str, key: str, batch_size: int, **params: Any) -> Iterator[dict[str, Any]]:
+        """Rows of a keyset-paged statement (``$after``/``$limit`` over key-ordered nodes)."""
+        after = ""
+        while True:
+            page = self._read(statement, after=after, limit=batch_size, **params)
+            if not page:
+                return
+            yield from page
+            after = max(row[key] for row in page if row[key] is not None)
+
+    def ensure_schema(self) -> None:
+        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS)."""
+        for statement in [*q.SCHEMA_STATEMENTS, *q.vector_index_statements(self.embedding_dim)]:
+            self._write(lambda tx, s=statement: tx.run(s).consume())  # type: ignore[misc]
+
+    def wipe(self, *, confirm: str) -> None:
+        """Delete every node (the Neo4j test suite's clean slate); ``confirm`` must name the database."""
+        if confirm != self.database:
+            msg = f"refusing to wipe Neo4j database {self.database!r}: pass confirm={self.database!r}"
+            raise GraphStoreError(msg)
+        while self._write(lambda tx: rows.data(tx, q.WIPE_BATCH, limit=10000))[0]["deleted"]:
+            pass
+
+    def close(self) -> None:
+        """Close the driver."""
+        if self._driver is not None:
+            self._driver.close()
+
+    # -- papers -----------------------------------------------------------------------------------------
+    def upsert_records(self, records: Sequence[PaperRecord]) -> WriteReport:
+        """Store records and re-merge the papers they touch; one transaction per batch."""
+        keyed: dict[str, PaperRecord] = {}
+        for record in records:
+            if record.key is None:
+                msg = f"{record.origin}:{record.location}: record has no arXiv id, DOI, INSPIRE id or key; skip it"  # noqa: E501
+                raise GraphStoreError(msg)
+            prev = keyed.get(rows.record_store_key(record))
+            if prev is None or rows.newer_or_same(record, prev):
+                keyed[rows.record_store_key(record)] = record
+        report = WriteReport()
+        for batch in rows.batched(list(keyed.values()), self.batch_size):
+            report += self._write(
+                lambda tx, b=batch: rows.upsert_batch(tx, b, embedding_model=self.embedding_model)
+            )
+        return report
+
+    def get_papers(self, keys: Sequence[str]) -> list[Paper]:
+        """Papers by key, in the order asked; unknown keys are left out."""
+        found = {
+            r["paper"]["key"]: rows.paper_from_map(r["paper"])
+            for r in self._read(q.GET_PAPERS, keys=list(keys))
+        }
+        return [found[k] for k in keys if k in found]
+
+    def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
+        """Every paper, in key order."""
+        for row in self._pages(q.ITER_PAPERS, "key", batch_size):
+            yield rows.paper_from_map(row["paper"])
+
+    def resolve_key(self, identifier: str) -> str | None:
+        """The paper key for any normalised id, or None."""
+        found = self._read(q.RESOLVE_IDS, ids=[identifier])
+        return found[0]["key"] if found else None
+
+    # -- citations and external works ---------------------------------------------------------------------
+    def _resolve(self, ids: Iterable[str]) -> dict[str, str]:
+        return {r["id"]: r["key"] for r in self._read(q.RESOLVE_IDS, ids=sorted(set(ids)))}
+
+    def add_citations(self, edges: Sequence[Citation]) -> WriteReport:
+        """Insert citation edges between resolved keys; duplicates are unchanged."""
+        resolved = self._resolve([e.citing for e in edges] + [e.cited for e in edges])
+        pairs: dict[tuple[str, str], dict[str, str]] = {}
+        for e in edges:
+            pair = (resolved.get(e.citing, e.citing), resolved.get(e.cited, e.cited))
+            if pair[0] != pair[1]:
+                pairs.setdefault(pair, {"citing": pair[0], "cited": pair[1], "source": e.source})
+        report = WriteReport(unchanged=len(edges) - len(pairs))
+        for batch in rows.batched(list(pairs.values()), self.batch_size):
+            created = self._write(lambda tx, b=batch: rows.created_then_bump(tx, q.ADD_CITATIONS, rows=b))
+            report += WriteReport(added=created, unchanged=len(batch) - created)
+        return report
+
+    def add_external_works(self, works: Sequence[ExternalWork]) -> WriteReport:
+        """Insert or update works known only from a citation graph's node list."""
+        wanted = {w.key: rows.external_work_row(w.key, w.title, w.categories) for w in works}
+        report = WriteReport()
+        for batch in rows.batched(list(wanted.values()), self.batch_size):
+            report += self._write(
+                lambda tx, b=batch: rows.upsert_hashed(
+                    tx, q.EXTERNAL_WORK_HASHES, q.UPSERT_EXTERNAL_WORKS, b, "key"
+                )
+            )
+        return report
+
+    def iter_citations(self) -> Iterator[Citation]:
+        """Every citation edge (citing and cited as paper keys where the paper is known)."""
+        for row in self._pages(q.ITER_CITATIONS, "citing", self.batch_size):
+            if row["cited"] is not None:
+                yield Citation(citing=row["citing"], cited=row["cited"], source=row["source"] or "")
+
+    def iter_external_works(self) -> Iterator[ExternalWork]:
+        """Every external work, in key order."""
+        for row in self._pages(q.ITER_EXTERNAL_WORKS, "key", self.batch_size):
+            yield ExternalWork(key=row["key"], title=row["title"] or "", categories=row["categories"] or [])
+
+    # -- concepts and links ----------------------------------------------------------------------------
+    def upsert_concepts(self, concepts: Sequence[Concept]) -> WriteReport:
+        """Store concepts, then their IS_A edges (after all batches, so order of parents does not matter)."""
+        wanted = [rows.concept_row(c) for c in {c.id: c for c in concepts}.values()]
+        report = WriteReport()
+        for batch in rows.batched(wanted, self.batch_size):
+            report += self._write(
+                lambda tx, b=batch: rows.upsert_hashed(
+                    tx, q.CONCEPT_HASHES, q.UPSERT_CONCEPTS, b, "id", id_param="ids"
+                )
+            )
+        for batch in rows.batched([r["id"] for r in wanted], self.batch_size):
+            self._write(
+                lambda tx, b=batch: [
+                    rows.counters(tx, s, ids=b)
+                    for s in (q.DELETE_IS_A, q.WRITE_IS_A, q.WRITE_IS_A_TO_PARENTS)
+                ]
+            )
+        return report
+
+    def iter_concepts(self) -> Iterator[Concept]:
+        """Every stored concept."""
+        for row in self._read(q.ITER_CONCEPTS):
+            yield rows.concept_from_map(row["concept"])
+
+    def replace_links(self, links_by_paper: Mapping[str, Sequence[ConceptLink]]) -> WriteReport:
+        """Replace all concept links of the given papers (an empty sequence clears them)."""
+        bad = {link.rel for links in links_by_paper.values() for link in links} - set(q.LINK_RELS)
+        if bad:
+            msg = (
+                f"unknown paper->concept relation(s) {sorted(bad)}: expected one of {', '.join(q.LINK_RELS)}"
+            )
+            raise GraphStoreError(msg)
+        report = WriteReport()
+        for batch in rows.batched(sorted(links_by_paper), self.batch_size):
+            report += self._write(lambda tx, b=batch: rows.replace_links_batch(tx, b, links_by_paper))
+        return report
+
+    def iter_links(self) -> Iterator[ConceptLink]:
+        """Every paper->concept link with its evidence."""
+        for row in self._pages(q.ITER_LINKS, "paper_key", self.batch_size, rels=list(q.LINK_RELS)):
+            if row["concept_id"] is not None:
+                yield rows.link_from_row(row)
+
+    def links_for_papers(self, keys: Sequence[str]) -> dict[str, list[ConceptLink]]:
+        """Links of the given papers, by paper key."""
+        out: dict[str, list[ConceptLink]] = {}
+        for batch in rows.batched(list(keys), self.batch_size):
+            for row in self._read(q.LINKS_FOR_PAPERS, keys=list(batch), rels=list(q.LINK_RELS)):
+                out.setdefault(row["paper_key"], []).append(rows.link_from_row(row))
+        return out
+
+    def replace_similar(self, edges: Iterable[SimilarEdge]) -> WriteReport:
+        """Replace the whole SIMILAR edge set, writing only what differs."""
+        old = {(e.a, e.b): e.score for e in self.iter_similar()}
+        new = {(e.a, e.b): float(e.score) for e in edges}
+        gone = [{"a": a, "b": b} for (a, b) in old.keys() - new.keys()]
+        write = [{"a": a, "b": b, "score": s} for (a, b), s in new.items() if old.get((a, b)) != s]
+        for statement, data in ((q.DELETE_SIMILAR, gone), (q.WRITE_SIMILAR, write)):
+            for batch in rows.batched(data, self.batch_size):
+                self._write(lambda tx, s=statement, b=batch: (rows.counters(tx, s, rows=b), rows.bump(tx)))
+        added = sum(1 for r in write if (r["a"], r["b"]) not in old)
+        return WriteReport(added=added, updated=len(write) - added, unchanged=len(new) - len(write))
+
+    def iter_similar(self) -> Iterator[SimilarEdge]:
+        """Every SIMILAR edge."""
+        for row in self._pages(q.ITER_SIMILAR, "a", self.batch_size):
+            if row["b"] is not None:
+                yield SimilarEdge(a=row["a"], b=row["b"], score=row["score"])
+
+    def iter_authorship(self) -> Iterator[tuple[str, str]]:
+        """(author key, paper key) pairs: the WROTE edges."""
+        for row in self._pages(q.ITER_AUTHORSHIP, "paper_key", self.batch_size):
+            if row["author_key"] is not None:
+                yield row["author_key"], row["paper_key"]
+
+    def author_names(self, keys: Sequence[str]) -> dict[str, str]:
+        """Display names of authors by key (the first spelling the store saw)."""
+        return {r["key"]: r["name"] for r in self._read(q.AUTHOR_NAMES, keys=list(keys))}
+
+    # -- embeddings and incremental state -------------------------------------------------------------------
+    def put_embeddings(self, model: str, vectors: Mapping[str, np.ndarray]) -> int:
+        """Cache vectors by text hash; the store model's vectors also go on papers for the vector index."""
+        new = 0
+        for batch in rows.batched(sorted(vectors), self.batch_size):
+            new += self._write(lambda tx, b=batch: self._put_embeddings_batch(tx, model, b, vectors))
+        return new
+
+    def _put_embeddings_batch(
+        self,
+        tx: neo4j.ManagedTransaction,
+        model: str,
+        hashes: Sequence[str],
+        vectors: Mapping[str, np.ndarray],
+    ) -> int:
+        have = {r["key"] for r in rows.data(tx, q.EXISTING_EMBEDDINGS, keys=[f"{model}|{h}" for h in hashes])}
+        todo = [
+            {
+                "key": f"{model}|{h}",
+                "model": model,
+                "text_hash": h,
+                "vector": np.asarray(vectors[h], dtype=np.float32).tolist(),
+            }
+            for h in hashes
+            if f"{model}|{h}" not in have
+        ]
+        if todo:
+            rows.counters(tx, q.PUT_EMBEDDINGS, rows=todo)
+            if model == self.embedding_model:
+                rows.counters(tx, q.SET_PAPER_EMBEDDINGS, rows=todo)
+            rows.bump(tx)
+        return len(todo)
+
+    def get_embeddings(self, model: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached vectors for the hashes that have one."""
+        out: dict[str, np.ndarray] = {}
+        for batch in rows.batched(list(text_hashes), self.batch_size):
+            for row in self._read(q.GET_EMBEDDINGS, keys=[f"{model}|{h}" for h in batch]):
+                out[row["text_hash"]] = np.asarray(row["vector"], dtype=np.float32)
+        return out
+
+    def set_concept_embeddings(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Put concept vectors (by concept id) on the concept nodes for the concept vector index."""
+        data = [{"id": k, "vector": np.asarray(v, dtype=np.float32).tolist()} for k, v in vectors.items()]
+        for batch in rows.batched(data, self.batch_size):
+            self._write(lambda tx, b=batch: rows.counters(tx, q.SET_CONCEPT_EMBEDDINGS, rows=b))
+
+    def stage_hashes(self, stage: str) -> dict[str, str]:
+        """Paper key -> input hash recorded when ``stage`` last processed the paper."""
+        return {r["paper_key"]: r["hash"] for r in self._read(q.GET_STAGE_HASHES, stage=stage)}
+
+    def set_stage_hashes(self, stage: str, hashes: Mapping[str, str]) -> None:
+        """Record what a build stage processed."""
+        data = [{"key": f"{stage}|{k}", "paper_key": k, "hash": h} for k, h in hashes.items()]
+        for batch in rows.batched(data, self.batch_size):
+            self._write(lambda tx, b=batch: rows.counters(tx, q.SET_STAGE_HASHES, stage=stage, rows=b))
+
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value."""
+        found = self._read(q.GET_META, key=key)
+        return found[0]["value"] if found else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value (keys starting with '_' are reserved); a change changes the index hash."""
+        if key.startswith("_"):
+            msg = f"meta key {key!r} is reserved (leading '_'); choose a name without it"
+            raise GraphStoreError(msg)
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            old = rows.data(tx, q.GET_META, key=key)
+            if old and old[0]["value"] == value:
+                return
+            rows.counters(tx, q.SET_META, key=key, value=value)
+            rows.bump(tx)
+
+        self._write(work)
+
+    def stats(self) -> StoreStats:
+        """Counts of papers, authors, citations, concepts and edges by type."""
+        nodes = self._read(q.STATS_NODES)[0]
+        edges = {rel: n for rel, n in sorted(self._read(q.STATS_EDGES)[0].items()) if n}
+        return StoreStats(**nodes, citations=edges.get("CITES", 0), edges=edges)
+
+    def index_hash(self) -> str:
+        """Changes with every write that changed what retrieval reads (a version bumped in that write)."""
+        version = self.get_meta(rows.INDEX_VERSION) or "empty"
+        return hashlib.sha1(f"neo4j|{self.database}|{version}".encode()).hexdigest()
+
+    # -- retrieval push-down and the console --------------------------------------------------------------
+    def vector_seeds(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` papers nearest ``vector`` in the paper vector index."""
+        found = self._read(q.VECTOR_SEEDS, k=k, vector=np.asarray(vector, dtype=np.float32).tolist())
+        return [(r["key"], float(r["score"])) for r in found]
+
+    def fulltext_seeds(self, text: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best full-text matches of ``text`` (escaped: a question is words, not Lucene syntax)."""
+        found = self._read(q.FULLTEXT_SEEDS, q=rows.lucene_escape(text), k=k)
+        return [(r["key"], float(r["score"])) for r in found]
+
+    def neighbourhood(self, seeds: Sequence[str], *, fanout: int = 50) -> list[tuple[str, str, str, float]]:
+        """(source, rel, target, weight) edges of the seeds' two-hop neighbourhood (hepgraph.nodes ids)."""
+        found = self._read(q.NEIGHBOURHOOD, seeds=list(seeds), rels=list(q.GRAPH_RELS), fanout=fanout)
+        return [(r["source"], r["rel"], r["target"], float(r["weight"])) for r in found]
+
+    def paper_details(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Key, arXiv id, title, date, categories and concept names of papers, in one query."""
+        return self._read(q.PAPER_DETAILS, keys=list(keys), rels=list(q.LINK_RELS))
+
+    def gds_available(self) -> bool:
+        """Whether the Graph Data Science plugin's PageRank is installed."""
+        return bool(self._read(q.GDS_AVAILABLE)[0]["n"])
+
+    def gds_personalized_pagerank(
+        self,
+        seeds: Sequence[str],
+        paper_keys: Sequence[str],
+        concept_ids: Sequence[str],
+        *,
+        damping: float = 0.85,
+        iterations: int = 20,
+        limit: int = 100,
+    ) -> list[tuple[str, float]]:
+        """Personalized PageRank with GDS on a projection of the given nodes, dropped afterwards."""
+        name = f"hepgraph_ppr_{uuid.uuid4().hex[:12]}"
+        self._write(
+            lambda tx: rows.data(
+                tx,
+                q.GDS_PROJECT,
+                graph_name=name,
+                paper_keys=list(paper_keys),
+                concept_ids=list(concept_ids),
+                rels=list(q.GRAPH_RELS),
+            )
+        )
+        try:
+            found = self._read(
+                q.GDS_PAGERANK,
+                graph_name=name,
+                seeds=list(seeds),
+                damping=damping,
+                iterations=iterations,
+                limit=limit,
+            )
+        finally:
+            self._write(lambda tx: rows.data(tx, q.GDS_DROP, graph_name=name))
+        return [(r["node"], float(r["score"])) for r in found]
+
+    def console_read(
+        self, query: str, *, row_limit: int, timeout_s: float
+    ) -> tuple[list[str], list[list[Any]], bool]:
+        """Run a console query in a READ-access session with a server-side timeout; <= ``row_limit`` rows."""
+
+        def call() -> tuple[list[str], list[list[Any]], bool]:
+            with self._session_factory(neo4j.READ_ACCESS) as session:
+                result = session.run(neo4j.Query(query, timeout=timeout_s))  # type: ignore[arg-type]
+                records = result.fetch(row_limit + 1)
+                return (
+                    list(result.keys()),
+                    [list(r.values()) for r in records[:row_limit]],
+                    len(records) > row_limit,
+                )
+
+        try:
+            return call()
+        except (Neo4jError, DriverError) as err:
+            raise rows.wrap_error(err, self.uri) from err
