@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 
 # Old-style archive names, with their sub-archive forms (math.GT/0309136 is filed as math/0309136).
-_OLD_STYLE = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?:\.[a-z]{2})?/(?P<num>\d{7})(?:v\d+)?$", re.I)
-_NEW_STYLE = re.compile(r"^(?P<num>\d{4}\.\d{4,5})(?:v\d+)?$")
+# re.ASCII: without it \d takes Arabic-Indic digits and [a-z] under re.I takes the Kelvin sign.
+_OLD_STYLE = re.compile(
+    r"^(?P<archive>[a-z][a-z\-]*)(?:\.[a-z]{2})?/(?P<num>\d{7})(?:v\d+)?$", re.IGNORECASE | re.ASCII
+)
+_NEW_STYLE = re.compile(r"^(?P<num>\d{4}\.\d{4,5})(?:v\d+)?$", re.ASCII)
 _PREFIX = re.compile(
     r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:|oai:arxiv\.org:)", re.I
 )
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$", re.ASCII)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 
 
@@ -75,7 +78,10 @@ def normalize_inspire_id(raw: str | int | None) -> str | None:
         return None
     s = str(raw).strip().rstrip("/")
     s = s.rsplit("/", 1)[-1]
-    return s if s.isdigit() and 0 < len(s) <= 10 else None
+    # isdigit() alone accepts "²" and other Unicode digits; leading zeros would split one record in two.
+    if not (s.isascii() and s.isdigit() and 0 < len(s) <= 10) or int(s) == 0:
+        return None
+    return str(int(s))
 
 
 def paper_key(
@@ -97,6 +103,10 @@ def paper_key(
     return None
 
 
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae",
+                       "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th"})
+
+
 def author_key(name: str) -> str:
     """A stable key for an author: folded last name plus first initial ("Aad, Georges" -> "aad_g").
 
@@ -112,6 +122,8 @@ def author_key(name: str) -> str:
 
     s = re.sub(r"\{\\.(\w)\}|\\.\{?(\w)\}?", lambda m: m.group(1) or m.group(2), name)
     s = s.replace("{", "").replace("}", "")
+    # Letters NFKD does not decompose would otherwise vanish ("Kozioł" -> "kozio").
+    s = s.translate(_FOLD)
     s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
     if "," in s:
         last, _, first = s.partition(",")

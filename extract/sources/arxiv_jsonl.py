@@ -1,0 +1,182 @@
+"""arXiv metadata snapshot (Kaggle-style JSONL, plain or gzip): one paper per line, streamed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from hepgraph.extract.sources.common import (
+    UTF8_FIX,
+    Item,
+    author_from_parts,
+    clean_ws,
+    file_problem,
+    first_doi,
+    iter_byte_lines,
+    partial_date,
+    problem,
+    rfc2822_date,
+    split_author_string,
+)
+from pydantic import ValidationError
+
+from hepgraph.ids import normalize_arxiv_id
+from hepgraph.models import Author, PaperRecord, RecordProblem
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "arxiv-jsonl"
+_NUMERIC_ID = re.compile(r"^(\d{3,4})\.(\d{1,5})$")
+
+
+def read(path: Path) -> Iterator[Item]:
+    """Stream the records of a snapshot file; bad lines become RecordProblems, never exceptions."""
+    seen_any = False
+    try:
+        for lineno, raw in enumerate(iter_byte_lines(path), start=1):
+            seen_any = seen_any or bool(raw.strip())
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                yield problem(
+                    SOURCE, path.name, f"line {lineno}", f"bytes are not UTF-8 (byte {err.start})", UTF8_FIX
+                )
+                continue
+            yield from parse_line(line, origin=path.name, lineno=lineno)
+    except (OSError, EOFError) as err:  # truncated gzip stream, unreadable file
+        yield file_problem(SOURCE, path, f"cannot read past this point: {err}", "re-download the file")
+        return
+    if not seen_any:
+        yield file_problem(SOURCE, path, "file is empty", "the file is empty: re-download or re-export it")
+
+
+def parse_text(text: str, origin: str) -> Iterator[Item]:
+    """Records of JSONL text already in memory (a fetched response, a test string)."""
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        yield from parse_line(line, origin=origin, lineno=lineno)
+
+
+def parse_lines(lines: Iterable[str], origin: str) -> Iterator[Item]:
+    """Records of an iterable of JSONL lines."""
+    for lineno, line in enumerate(lines, start=1):
+        yield from parse_line(line, origin=origin, lineno=lineno)
+
+
+def parse_line(line: str, *, origin: str, lineno: int) -> Iterator[Item]:
+    """Zero (blank line) or one item for one line."""
+    if not line.strip():
+        return
+    location = f"line {lineno}"
+    try:
+        obj = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as err:
+        yield problem(SOURCE, origin, location, f"truncated or invalid JSON ({err})", "fix or drop the line")
+        return
+    if not isinstance(obj, dict):
+        yield problem(
+            SOURCE,
+            origin,
+            location,
+            f"expected a JSON object, got {type(obj).__name__}",
+            "each line must be one arXiv metadata object",
+        )
+        return
+    yield record_from_dict(obj, origin=origin, location=location)
+
+
+def record_from_dict(obj: dict[str, Any], *, origin: str, location: str) -> PaperRecord | RecordProblem:
+    """One snapshot object as a PaperRecord, or the RecordProblem saying why not."""
+    raw_id = obj.get("id")
+    if raw_id in (None, ""):
+        return problem(SOURCE, origin, location, "record has no 'id'", "add the arXiv id or drop the line")
+    arxiv_id = normalize_arxiv_id(_repair_numeric_id(raw_id))
+    if arxiv_id is None:
+        return problem(
+            SOURCE,
+            origin,
+            location,
+            f"id {str(raw_id)[:60]!r} is not an arXiv id",
+            "use an id like 2505.13228 or hep-ph/9709356",
+            record_id=str(raw_id)[:60],
+        )
+    try:
+        return PaperRecord(
+            source=SOURCE,
+            origin=origin,
+            location=location,
+            arxiv_id=arxiv_id,
+            doi=first_doi(obj.get("doi")),
+            title=clean_ws(obj.get("title")),
+            abstract=clean_ws(obj.get("abstract")),
+            authors=_authors(obj),
+            categories=_categories(obj.get("categories")),
+            date=_first_version_date(obj.get("versions")) or partial_date(obj.get("update_date")),
+            updated=partial_date(obj.get("update_date")),
+            journal_ref=clean_ws(obj.get("journal-ref")) or None,
+        )
+    except (ValidationError, TypeError, ValueError) as err:
+        return problem(
+            SOURCE,
+            origin,
+            location,
+            f"fields do not fit a paper record: {err}",
+            "check the field types",
+            record_id=arxiv_id,
+        )
+
+
+def _repair_numeric_id(raw: object) -> str:
+    """Undo the damage of ids once stored as numbers: 2010.0067 was 2010.00670, 704.0001 was 0704.0001.
+
+    A float drops leading and trailing zeros; after 1501 arXiv numbers have five digits, before four,
+    so the padding is unambiguous.
+    """
+    s = str(raw).strip()
+    m = _NUMERIC_ID.match(s)
+    if not m:
+        return s
+    yymm = m.group(1).zfill(4)
+    width = 5 if int(yymm) >= 1501 else 4
+    repaired = f"{yymm}.{m.group(2).ljust(width, '0')}"
+    if repaired != s:
+        logger.debug("arXiv id %r read as %r (zeros lost to a numeric round trip)", s, repaired)
+    return repaired
+
+
+def _categories(raw: object) -> list[str]:
+    if isinstance(raw, str):
+        return list(dict.fromkeys(raw.split()))
+    if isinstance(raw, list):
+        return list(dict.fromkeys(c for c in raw if isinstance(c, str) and c))
+    return []
+
+
+def _authors(obj: dict[str, Any]) -> list[Author]:
+    parsed = obj.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        authors = []
+        for parts in parsed:
+            if isinstance(parts, list) and parts and all(isinstance(p, str) for p in parts):
+                author = author_from_parts(*(list(parts) + ["", ""])[:3])
+                if author is not None:
+                    authors.append(author)
+        if authors:
+            return authors
+    raw = obj.get("authors")
+    return split_author_string(raw) if isinstance(raw, str) else []
+
+
+def _first_version_date(versions: object) -> str | None:
+    """Date of v1: the snapshot lists versions oldest first, each with an RFC 2822 'created'."""
+    if not isinstance(versions, list):
+        return None
+    for version in versions:
+        if isinstance(version, dict):
+            date = rfc2822_date(version.get("created"))
+            if date:
+                return date
+    return None
