@@ -1,0 +1,458 @@
+"""The Claude writer through the real anthropic SDK, against a local HTTP stub of the Messages API.
+
+The stub (``http.server`` on 127.0.0.1, random port) replays scripted replies to ``POST /v1/messages``,
+as JSON or as server-sent events, and records every request; the SDK is pointed at it via ``base_url``.
+Nothing stands in for the SDK: its HTTP, parsing, error mapping and streaming all run for real.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import pytest
+from hepgraph.ui.answer.citations import check_citations
+from hepgraph.ui.answer.claude import ANSWER_TOOL, TOOL_NAME, ClaudeWriter, load_prompt
+from hepgraph.ui.answer.material import Material, PaperMaterial
+
+from hepgraph.errors import ConfigError, LLMError
+from hepgraph.settings import Settings
+
+
+@dataclass
+class Reply:
+    """One scripted reply: a status, a JSON body and extra headers."""
+
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def tool_message(
+    tool_input: Any, *, name: str = "write_answer", model: str = "claude-haiku-4-5"
+) -> dict[str, Any]:
+    """A Messages API response holding one tool_use block."""
+    return {
+        "id": "msg_stub_1",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "tool_use", "id": "toolu_stub_1", "name": name, "input": tool_input}],
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 321, "output_tokens": 54},
+    }
+
+
+def text_message(text: str) -> dict[str, Any]:
+    """A Messages API response holding only text (no tool call)."""
+    msg = tool_message({})
+    msg["content"] = [{"type": "text", "text": text}]
+    msg["stop_reason"] = "end_turn"
+    return msg
+
+
+def error_body(kind: str, message: str) -> dict[str, Any]:
+    """An API error body, e.g. ``error_body("overloaded_error", "Overloaded")``."""
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+def sse_events(message: dict[str, Any], *, chunk: int = 40) -> bytes:
+    """The server-sent events of streaming ``message`` (tool input sent in ``chunk``-character pieces)."""
+    start = dict(message, content=[], stop_reason=None, usage={"input_tokens": 321, "output_tokens": 1})
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"type": "message_start", "message": start})
+    ]
+    for i, block in enumerate(message["content"]):
+        if block["type"] == "tool_use":
+            events.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": i, "content_block": dict(block, input={})},
+                )
+            )
+            raw = json.dumps(block["input"])
+            for j in range(0, len(raw), chunk):
+                events.append(
+                    (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": i,
+                            "delta": {"type": "input_json_delta", "partial_json": raw[j : j + chunk]},
+                        },
+                    )
+                )
+        else:
+            events.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": i,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
+            )
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": i,
+                        "delta": {"type": "text_delta", "text": block["text"]},
+                    },
+                )
+            )
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": 54},
+            },
+        )
+    )
+    events.append(("message_stop", {"type": "message_stop"}))
+    return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events).encode()
+
+
+class StubAnthropic:
+    """Start with ``with StubAnthropic() as stub:``; ``stub.url`` is the SDK's base_url."""
+
+    def __init__(self) -> None:
+        self.script: deque[Reply] = deque()
+        self.default: Reply | None = None  # served when the script is empty (persistent failures)
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The server's address, http://127.0.0.1:<port>."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def push(self, *replies: Reply) -> None:
+        """Queue replies, served in order."""
+        self.script.extend(replies)
+
+    def _next(self) -> Reply:
+        with self._lock:
+            if self.script:
+                return self.script.popleft()
+            if self.default is not None:
+                return self.default
+        return Reply(500, error_body("api_error", "stub has no scripted reply left"))
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+                return
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                stub.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "json": body,
+                    }
+                )
+                reply = stub._next()
+                streaming = bool(body.get("stream")) and reply.status == 200
+                payload = sse_events(reply.body) if streaming else json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("content-type", "text/event-stream" if streaming else "application/json")
+                self.send_header("content-length", str(len(payload)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+    def __enter__(self) -> StubAnthropic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+# -- fixtures ------------------------------------------------------------------------------------------
+KEY = "sk-ant-test-0123456789abcdef"
+
+
+@pytest.fixture
+def stub() -> Any:
+    with StubAnthropic() as server:
+        yield server
+
+
+def _settings(stub: StubAnthropic, **kw: Any) -> Settings:
+    return Settings(anthropic_api_key=KEY, anthropic_base_url=stub.url, llm_timeout_s=5.0, **kw)
+
+
+def _writer(stub: StubAnthropic, **kw: Any) -> ClaudeWriter:
+    return ClaudeWriter(_settings(stub, **kw), backoff_s=0.001, max_backoff_s=0.01)
+
+
+@pytest.fixture(scope="module")
+def material(corpus_dir: Path) -> Material:
+    """Three real papers from the corpus as the writer's material."""
+    papers = []
+    with (corpus_dir / "arxiv-hep.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec.get("abstract") and "." in rec["id"]:
+                papers.append(
+                    PaperMaterial(
+                        key=rec["id"],
+                        arxiv_id=rec["id"],
+                        title=" ".join(rec["title"].split()),
+                        year=None,
+                        category=rec["categories"].split()[0],
+                        score=0.9 - len(papers) / 10,
+                        abstract=" ".join(rec["abstract"].split()),
+                    )
+                )
+            if len(papers) == 3:
+                break
+    return Material(question="What do these papers find?", papers=papers)
+
+
+def _answer(material: Material, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    a, b = material.allowed_ids[:2]
+    sentences = [
+        {"text": f"The first paper reports its main result [{a}].", "citations": [a]},
+        {"text": f"A second study takes a different route [{b}].", "citations": [b]},
+    ]
+    return {"sentences": sentences + (extra or []), "not_covered": ["systematic uncertainties"]}
+
+
+# -- tests ---------------------------------------------------------------------------------------------
+def test_prompt_file_has_both_sections_and_placeholders() -> None:
+    system, user = load_prompt("v1")
+    assert "only material" in system and "[2411.09296]" in system
+    assert "{{question}}" in user and "{{papers}}" in user
+
+
+def test_normal_answer_goes_through_the_sdk(stub: StubAnthropic, material: Material) -> None:
+    stub.push(Reply(200, tool_message(_answer(material))))
+    out = _writer(stub, anthropic_model="claude-test-model").write(material)
+    checked = check_citations(out.sentences, material.allowed_ids)
+    assert checked.citations == material.allowed_ids[:2]
+    assert checked.removed_citations == 0 and len(checked.sentences) == 2
+    assert out.not_covered == ["systematic uncertainties"]
+    (req,) = stub.requests
+    assert req["path"] == "/v1/messages" and req["headers"]["x-api-key"] == KEY
+    body = req["json"]
+    assert body["model"] == "claude-test-model"
+    assert (
+        body["tool_choice"] == {"type": "tool", "name": TOOL_NAME} and body["tools"][0]["name"] == TOOL_NAME
+    )
+    user = body["messages"][0]["content"]
+    for paper in material.papers:  # every paper's id, title and abstract is in the material sent
+        assert f"[{paper.arxiv_id}] {paper.title}" in user and paper.abstract[:80] in user
+    assert material.question in user
+
+
+def test_citation_to_unretrieved_paper_is_removed_and_counted(
+    stub: StubAnthropic, material: Material
+) -> None:
+    a = material.allowed_ids[0]
+    extra = [
+        {"text": f"Both agree [{a}] [1712.00001].", "citations": [a, "1712.00001"]},
+        {"text": "An invented claim from memory [hep-ph/9901001].", "citations": ["hep-ph/9901001"]},
+        {"text": "A claim without any source.", "citations": []},
+    ]
+    stub.push(Reply(200, tool_message(_answer(material, extra))))
+    checked = check_citations(_writer(stub).write(material).sentences, material.allowed_ids)
+    assert checked.removed_citations == 2
+    assert checked.dropped_sentences == 2
+    assert "1712.00001" not in checked.text and "hep-ph/9901001" not in checked.text
+    assert "invented" not in checked.text and "without any source" not in checked.text
+    assert set(checked.citations) <= set(material.allowed_ids)
+
+
+def test_rate_limit_then_success_is_retried(stub: StubAnthropic, material: Material) -> None:
+    stub.push(
+        Reply(429, error_body("rate_limit_error", "slow down"), {"retry-after": "0"}),
+        Reply(200, tool_message(_answer(material))),
+    )
+    out = _writer(stub).write(material)
+    assert len(out.sentences) == 2
+    assert len(stub.requests) == 2
+
+
+def test_persistent_overload_raises_llm_error_after_retries(
+    stub: StubAnthropic, material: Material, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub.default = Reply(529, error_body("overloaded_error", "Overloaded"))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(LLMError, match="after 3 attempts") as info:
+        _writer(stub, llm_max_retries=2).write(material)
+    assert isinstance(info.value.__cause__, anthropic.APIStatusError)
+    assert info.value.__cause__.status_code == 529
+    assert len(stub.requests) == 3
+    assert KEY not in caplog.text and KEY not in str(info.value)
+
+
+def test_client_error_is_not_retried(stub: StubAnthropic, material: Material) -> None:
+    stub.default = Reply(400, error_body("invalid_request_error", "model: unknown"))
+    with pytest.raises(LLMError, match="refused"):
+        _writer(stub).write(material)
+    assert len(stub.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        text_message("Here is my answer without the tool."),
+        tool_message({"sentences": "not a list"}),
+        tool_message({"sentences": []}),
+        tool_message({"sentences": [{"text": "ok [2101.00001]", "citations": []}], "verdict": "extra field"}),
+        tool_message({"sentences": [{"text": "x", "citations": ["a"]}]}, name="some_other_tool"),
+    ],
+    ids=["text-only", "wrong-type", "empty", "unknown-field", "wrong-tool"],
+)
+def test_malformed_output_is_rejected(stub: StubAnthropic, material: Material, reply: dict[str, Any]) -> None:
+    stub.push(Reply(200, reply))
+    with pytest.raises(LLMError, match="rejected"):
+        _writer(stub).write(material)
+
+
+def test_stream_yields_sentences_in_order_and_returns_the_whole(
+    stub: StubAnthropic, material: Material
+) -> None:
+    answer = _answer(material)
+    stub.push(Reply(200, tool_message(answer)))
+    gen = _writer(stub).stream(material)
+    seen = []
+    while True:
+        try:
+            seen.append(next(gen))
+        except StopIteration as stop:
+            final = stop.value
+            break
+    assert [s.text for s in seen] == [s["text"] for s in answer["sentences"]]
+    assert final.sentences == seen
+    assert stub.requests[0]["json"]["stream"] is True
+
+
+def test_malformed_stream_is_rejected(stub: StubAnthropic, material: Material) -> None:
+    stub.push(Reply(200, text_message("no tool call here")))
+    with pytest.raises(LLMError, match="rejected"):
+        list(_writer(stub).stream(material))
+
+
+def test_writer_needs_a_key() -> None:
+    with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
+        ClaudeWriter(Settings(anthropic_api_key=None))
+
+
+def test_tool_schema_matches_the_validator() -> None:
+    assert ANSWER_TOOL["input_schema"]["required"] == ["sentences"]
+    assert set(ANSWER_TOOL["input_schema"]["properties"]) == {"sentences", "not_covered"}
+
+
+# -- through the Answerer: fallbacks and counts on a real (tiny) graph ----------------------------------
+QUESTION = "Can an autoencoder help anomaly detection?"
+
+
+def _answerer(tiny_env: Any, stub: StubAnthropic, **kw: Any) -> Any:
+    from hepgraph.ui.answer.compose import Answerer
+
+    return Answerer(
+        tiny_env.retriever, tiny_env.store, embedder=tiny_env.embedder, writer=_writer(stub, **kw)
+    )
+
+
+def _tiny_reply(extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    sentences = [
+        {
+            "text": "Reconstruction error of an autoencoder flags anomalous dijet events [2301.00001].",
+            "citations": ["2301.00001"],
+        },
+        {
+            "text": "A normalizing flow density estimate serves the same purpose [2301.00003].",
+            "citations": ["2301.00003"],
+        },
+    ]
+    return tool_message({"sentences": sentences + (extra or []), "not_covered": ["pile-up robustness"]})
+
+
+def test_answerer_uses_claude_and_counts_removed_citations(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.push(
+        Reply(
+            200, _tiny_reply([{"text": "Memory says otherwise [1901.00001].", "citations": ["1901.00001"]}])
+        )
+    )
+    answer = _answerer(tiny_env, stub).ask(QUESTION)
+    assert answer.writer == "claude" and answer.notice == ""
+    assert answer.citations == ["2301.00001", "2301.00003"]
+    assert answer.removed_citations == 1 and "Memory says" not in answer.answer
+    assert any("pile-up robustness" in g for g in answer.gaps)
+    user = stub.requests[0]["json"]["messages"][0]["content"]
+    assert all(f"[{s.arxiv_id}]" in user for s in answer.sources)
+
+
+def test_answerer_rate_limited_once_still_uses_claude(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.push(Reply(429, error_body("rate_limit_error", "slow down")), Reply(200, _tiny_reply()))
+    answer = _answerer(tiny_env, stub).ask(QUESTION)
+    assert answer.writer == "claude" and len(stub.requests) == 2
+
+
+def test_answerer_falls_back_offline_on_persistent_overload(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.default = Reply(529, error_body("overloaded_error", "Overloaded"))
+    answer = _answerer(tiny_env, stub, llm_max_retries=3).ask(QUESTION)
+    assert len(stub.requests) == 4
+    assert answer.writer == "offline"
+    assert "Claude could not write this answer" in answer.notice and "written offline" in answer.notice
+    assert answer.citations and set(answer.citations) <= {s.arxiv_id for s in answer.sources}
+    assert KEY not in answer.notice
+
+
+def test_answerer_rejects_malformed_output_and_answers_offline(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.push(Reply(200, text_message("Autoencoders are great, trust me.")))
+    answer = _answerer(tiny_env, stub).ask(QUESTION)
+    assert answer.writer == "offline" and "rejected" in answer.notice
+    assert "trust me" not in answer.answer
+
+
+def test_answerer_rejects_an_answer_with_no_valid_citation(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.push(Reply(200, tool_message({"sentences": [{"text": "Invented [1901.00001].", "citations": []}]})))
+    answer = _answerer(tiny_env, stub).ask(QUESTION)
+    assert answer.writer == "offline" and "Invented" not in answer.answer
+    assert "cites a retrieved paper" in answer.notice
+
+
+def test_stream_ask_streams_checked_claude_sentences(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.push(Reply(200, _tiny_reply([{"text": "Outside [1901.00001].", "citations": []}])))
+    items = list(_answerer(tiny_env, stub).stream_ask(QUESTION))
+    final = items[-1]
+    deltas = [x for x in items[:-1] if isinstance(x, str)]
+    assert final.writer == "claude" and len(deltas) == 2
+    assert "".join(deltas).strip() == final.answer
+    assert stub.requests[0]["json"]["stream"] is True
+
+
+def test_stream_ask_falls_back_when_the_stream_is_malformed(tiny_env: Any, stub: StubAnthropic) -> None:
+    stub.push(Reply(200, text_message("no tool")))
+    final = list(_answerer(tiny_env, stub).stream_ask(QUESTION))[-1]
+    assert final.writer == "offline" and "rejected" in final.notice

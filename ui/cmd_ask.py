@@ -1,0 +1,107 @@
+"""`hepgraph ask`: a cited answer with sources, gaps, follow-ups and the cited subgraph."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hepgraph.errors import HepGraphError
+from hepgraph.results import Answer
+from hepgraph.settings import Settings
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The one JSON object `ask --json` prints (the Answer's fields, the documented ones first)."""
+    data = answer.model_dump(mode="json")
+    head = ("answer", "writer", "citations", "sources", "gaps", "followups", "subgraph")
+    return {**{k: data[k] for k in head}, **{k: v for k, v in data.items() if k not in head}}
+
+
+def _sources_table(answer: Answer) -> Table:
+    table = Table(title="Sources", title_justify="left", show_edge=False)
+    for col, just in (
+        ("%", "right"),
+        ("category", "left"),
+        ("title", "left"),
+        ("year", "right"),
+        ("arXiv", "left"),
+        ("linked by", "left"),
+    ):
+        table.add_column(col, justify=just, overflow="fold" if col == "title" else "ellipsis")
+    for src in answer.sources:
+        table.add_row(
+            f"{round(src.score * 100)}%",
+            src.category or "",
+            escape(src.title),
+            str(src.year or ""),
+            src.arxiv_id,
+            escape(", ".join(src.concepts[:3])),
+        )
+    return table
+
+
+def print_answer(answer: Answer, console: Console) -> None:
+    """Answer, sources, gaps, follow-ups and who wrote it, for a terminal."""
+    if answer.notice:
+        console.print(f"[yellow]{escape(answer.notice)}[/]")
+    console.print(f"[bold]{escape(answer.question)}[/]\n")
+    console.print(escape(answer.answer), soft_wrap=True)
+    console.print()
+    console.print(_sources_table(answer))
+    if answer.gaps:
+        console.print("\n[bold]Not in the archive[/]")
+        for gap in answer.gaps:
+            console.print(f" • {escape(gap)}", soft_wrap=True)
+    if answer.followups:
+        console.print("\n[bold]Keep exploring[/]")
+        for fu in answer.followups:
+            console.print(
+                f" → {escape(fu.question)}  [dim]({escape(fu.hop)}: {escape(' '.join(fu.from_nodes))})[/]"
+            )
+    removed = f" · {answer.removed_citations} citation(s) removed" if answer.removed_citations else ""
+    console.print(
+        f"\n[dim]writer: {answer.writer} · {answer.ms:.0f} ms · {len(answer.subgraph.nodes)} nodes, "
+        f"{len(answer.subgraph.edges)} edges in the cited subgraph{removed}[/]"
+    )
+
+
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON object.")] = False,
+    sources: Annotated[
+        int, typer.Option("--sources", min=1, max=50, help="Number of sources to cite from.")
+    ] = 8,
+    seed: Annotated[
+        list[str] | None,
+        typer.Option("--seed", help="Node id to start the walk at (a follow-up's from_nodes)."),
+    ] = None,
+) -> None:
+    """Answer a question from the indexed papers, with citations, gaps and follow-ups."""
+    from hepgraph.ui.answer.compose import open_answerer
+    from hepgraph.ui.cli import fail
+
+    settings: Settings = ctx.obj
+    err_console = Console(stderr=True)
+    try:
+        with err_console.status("loading the graph and models..."):
+            answerer = open_answerer(settings)
+        with err_console.status("retrieving and writing..."):
+            answer = answerer.ask(question, n_sources=sources, seed_nodes=tuple(seed or ()))
+    except HepGraphError as err:
+        raise fail(err) from err
+    if as_json:
+        sys.stdout.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+        return
+    print_answer(answer, Console())
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ask` to the CLI."""
+    app.command("ask")(ask)
