@@ -1,26 +1,49 @@
-"""The Streamlit entrypoint: `hepgraph ui` runs `streamlit run` on this file."""
+"""The Streamlit entrypoint: `hepgraph ui` runs `streamlit run` on this file.
+
+Pages are files (``st.Page("pages/x.py")``) rather than callables so that `AppTest.switch_page` can open
+each of them in tests; each file's ``render()`` runs when `st.navigation` executes it as ``__main__``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from hepgraph.ui.pages import ask, console, explore, status
-
-st.set_page_config(page_title="hepgraph", page_icon="⚛", layout="wide")
+# No page_icon and no st.Page icons: Streamlit fetches a Material or emoji favicon from a CDN,
+# and the app must make no request beyond localhost (the browser test checks it).
+st.set_page_config(page_title="hepgraph · ask the HEP literature", layout="wide")
 
 pages = st.navigation(
     {
-        "": [st.Page(ask.render, title="Ask", url_path="ask", default=True)],
+        "Ask": [st.Page("pages/ask.py", title="Ask", url_path="ask", default=True)],
         "Explore": [
-            st.Page(explore.render_concept, title="Concepts", url_path="concept"),
-            st.Page(explore.render_paper, title="Papers", url_path="paper"),
-            st.Page(explore.render_matrix, title="Method × topic", url_path="matrix"),
+            st.Page("pages/concept.py", title="Concepts", url_path="concept"),
+            st.Page("pages/paper.py", title="Papers", url_path="paper"),
+            st.Page("pages/matrix.py", title="Method × topic", url_path="matrix"),
         ],
         "Power users": [
-            st.Page(console.render, title="Cypher console", url_path="console"),
-            st.Page(status.render, title="Status", url_path="status"),
+            st.Page("pages/console.py", title="Cypher console", url_path="console"),
+            st.Page("pages/status.py", title="Status", url_path="status"),
         ],
     }
 )
-st.sidebar.caption("hepgraph · a knowledge graph of the HEP literature")
+
+
+def _sidebar() -> None:
+    """What graph this is, at a glance; a missing store is reported by the page itself."""
+    from hepgraph.ui import resources
+
+    from hepgraph.errors import HepGraphError
+
+    st.sidebar.caption(
+        "**hepgraph** · a knowledge graph of the HEP literature. Answers cite only indexed papers."
+    )
+    try:
+        store = resources.get_store(resources.get_settings())
+        papers = resources.paper_count(store, store.index_hash())
+    except HepGraphError:
+        return
+    st.sidebar.caption(f"{papers:,} papers · {store.backend} store · index `{store.index_hash()[:10]}`")
+
+
+_sidebar()
 pages.run()

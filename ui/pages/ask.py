@@ -1,94 +1,156 @@
-"""Ask: a question, the cited answer, sources with relevance, gaps, the cited subgraph, follow-ups."""
+"""Ask: a question, the cited answer, sources with relevance, gaps, the cited subgraph, follow-ups.
+
+A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
+from hepgraph.ui import charts, resources, state
+from hepgraph.ui.pages.common import arxiv_url, link_citations, settings, store_or_stop
 
 from hepgraph.errors import HepGraphError
-from hepgraph.results import Answer
-from hepgraph.ui import resources, state
-from hepgraph.ui.charts import subgraph_chart
-from hepgraph.ui.pages.common import arxiv_url, link_citations, store_or_stop
+from hepgraph.results import Answer, Source, SubgraphNode
 
-EXAMPLE = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _answer(_answerer: object, index_hash: str, question: str, seeds: tuple[str, ...]) -> dict:
-    answer: Answer = _answerer.ask(question, seed_nodes=list(seeds))  # type: ignore[attr-defined]
-    return answer.model_dump()
-
-
-def _on_submit() -> None:
-    state.ask(st.session_state.get("question_box", ""))
-
-
-def _follow(question: str, from_nodes: list[str]) -> None:
-    state.ask(question, seed_nodes=from_nodes)
-    st.session_state["question_box"] = question
+EXAMPLES = (
+    "Could training on adversarial examples hurt sensitivity to rare BSM signals?",
+    "Which graph neural networks are used for jet tagging?",
+    "How are normalizing flows used for fast calorimeter simulation?",
+)
 
 
 def render() -> None:
     """Draw the Ask page."""
-    store = store_or_stop()
-    settings = resources.get_settings()
-    question = state.QUESTION.get()
-    if "question_box" not in st.session_state:
-        st.session_state["question_box"] = question
+    store_or_stop()
+    question, seeds = state.current_question()
     st.text_input(
-        "Ask the archive", key="question_box", on_change=_on_submit, placeholder=EXAMPLE,
+        "Ask the archive",
+        key=state.QUESTION_BOX,
+        on_change=state.on_question_submitted,
+        placeholder=EXAMPLES[0],
         help="A question in plain words; press Enter. The URL then links to this answer.",
     )
     if not question:
-        st.caption(f"Try: *{EXAMPLE}*")
+        _examples()
         return
     try:
         with st.spinner("Walking the graph…"):
-            answerer = resources.get_answerer(settings)
-            answer = Answer.model_validate(_answer(answerer, store.index_hash(), question, tuple(state.seeds())))
+            answer = resources.ask(settings(), question, seeds)
     except HepGraphError as err:
-        st.error(str(err))
+        st.error(str(err), icon=":material/error:")
         return
-    _render_answer(answer)
+    _render_answer(answer, seeds)
 
 
-def _render_answer(answer: Answer) -> None:
+def _examples() -> None:
+    st.caption(
+        "Answers come only from the indexed papers, with citations, what the archive lacks, and "
+        "the part of the graph they rest on. Try:"
+    )
+    for i, example in enumerate(EXAMPLES):
+        st.button(
+            example,
+            key=f"example_{i}",
+            on_click=state.ask,
+            args=(example,),
+            type="tertiary",
+            icon=":material/arrow_forward:",
+        )
+
+
+def _writer_line(answer: Answer, seeds: list[str]) -> str:
     writer = "Claude" if answer.writer == "claude" else "offline extractive writer (no LLM)"
-    st.caption(f"Written by {writer} · {answer.ms:.0f} ms · index {answer.index_hash[:10]}")
+    hop = f" · follow-up walk from {len(seeds)} node{'s' if len(seeds) != 1 else ''}" if seeds else ""
+    return (
+        f"Written by **{writer}** · {len(answer.sources)} sources · {answer.ms / 1000:.1f} s"
+        f"{hop} · index `{answer.index_hash[:10]}`"
+    )
+
+
+def _render_answer(answer: Answer, seeds: list[str]) -> None:
+    st.caption(_writer_line(answer, seeds))
     if answer.notice:
-        st.warning(answer.notice)
-    st.markdown(link_citations(answer.answer))
+        st.warning(answer.notice, icon=":material/info:")
+    with st.container(border=True):
+        st.markdown(link_citations(answer.answer))
     for gap in answer.gaps:
-        st.info(f"**Not in the archive:** {link_citations(gap)}")
-    left, right = st.columns([5, 6])
+        st.info(f"**Not in the archive.** {link_citations(gap)}", icon=":material/search_off:")
+    left, right = st.columns([5, 6], gap="large")
     with left:
-        st.subheader(f"Sources ({len(answer.sources)})")
-        for src in answer.sources:
-            meta = " · ".join(str(x) for x in (f"{round(src.score * 100)}%", src.category, src.year) if x)
-            st.markdown(f"**{meta}** · [{src.title}]({arxiv_url(src.arxiv_id)})")
-            if src.concepts:
-                st.caption("via " + ", ".join(src.concepts[:5]))
+        st.subheader(f"Sources ({len(answer.sources)})", anchor=False)
+        for rank, src in enumerate(answer.sources, start=1):
+            _source(rank, src, cited=src.arxiv_id in answer.citations)
     with right:
-        st.subheader("Cited subgraph")
-        if answer.subgraph.nodes:
-            event = st.altair_chart(subgraph_chart(answer.subgraph), width="stretch", on_select="rerun",
-                                    key="subgraph")
-            _show_selected(answer, event)
-        else:
-            st.caption("No graph edges to draw for this answer.")
-    if answer.followups:
-        st.subheader("Keep exploring")
-        cols = st.columns(len(answer.followups))
-        for i, (col, fu) in enumerate(zip(cols, answer.followups, strict=True)):
-            col.button(fu.question, key=f"followup_{i}", on_click=_follow, args=(fu.question, fu.from_nodes),
-                       help=f"Hops from {', '.join(fu.from_nodes)}", width="stretch")
+        st.subheader("Cited subgraph", anchor=False)
+        _subgraph(answer)
+    _followups(answer)
 
 
-def _show_selected(answer: Answer, event: object) -> None:
-    selection = getattr(event, "selection", None) or {}
-    picked = [p.get("id") for p in selection.get("node", []) if isinstance(p, dict)]
-    for node_id in picked:
-        edges = [e for e in answer.subgraph.edges if node_id in (e.source, e.target)]
-        st.markdown(f"**{node_id}**")
-        for e in edges[:8]:
-            st.caption(f"{e.source} —{e.rel}→ {e.target}: {e.evidence}")
+def _source(rank: int, src: Source, *, cited: bool) -> None:
+    """One source in the reference style: '62% · hep-ph · title · year', linked to arXiv, then its id."""
+    bits = [
+        f"**{round(src.score * 100)}%**",
+        src.category or "",
+        f"[{src.title}]({arxiv_url(src.arxiv_id)})",
+        str(src.year or ""),
+    ]
+    via = f" · via {', '.join(src.concepts[:4])}" if src.concepts else ""
+    detail = f"`{src.arxiv_id}`{' · **cited above**' if cited else ''}{via}"
+    # A hard line break keeps id and concepts under their title, in grey, without a widget's spacing.
+    st.markdown(f"{rank}. " + " · ".join(b for b in bits if b) + f"  \n   :gray[{detail}]")
+
+
+def _subgraph(answer: Answer) -> None:
+    if not answer.subgraph.nodes:
+        st.caption("No graph edges to draw for this answer.")
+        return
+    event = st.altair_chart(
+        charts.subgraph_chart(answer.subgraph, height=560),
+        width="stretch",
+        on_select="rerun",
+        selection_mode=charts.SELECTION,
+        key="subgraph",
+    )
+    n, m = len(answer.subgraph.nodes), len(answer.subgraph.edges)
+    st.caption(
+        f"{n} nodes, {m} edges. Hover a node, or the ◆ on an edge, for its evidence; "
+        "click a node to list its edges (solid: a paper→concept link with a sentence; dashed: "
+        "similar or citing papers)."
+    )
+    by_id = {node.id: node for node in answer.subgraph.nodes}
+    for node_id in charts.selected_nodes(event):
+        if node_id in by_id:
+            _node_details(answer, by_id[node_id])
+
+
+def _node_details(answer: Answer, node: SubgraphNode) -> None:
+    """The evidence of a clicked node: each edge with the sentence that supports it."""
+    with st.container(border=True):
+        st.markdown(f"**{node.label}** · {charts.node_kind(node)}")
+        names = {n.id: n.label for n in answer.subgraph.nodes}
+        for edge in charts.node_edges(answer.subgraph, node.id)[:10]:
+            other = edge.target if edge.source == node.id else edge.source
+            st.markdown(
+                f"- `{edge.rel}` {names.get(other, other)}"
+                + (f": _{edge.evidence}_" if edge.evidence else "")
+            )
+
+
+def _followups(answer: Answer) -> None:
+    if not answer.followups:
+        return
+    st.subheader("Keep exploring", anchor=False)
+    # One per row: the questions are full sentences and a narrow column would cut them off.
+    for i, fu in enumerate(answer.followups):
+        st.button(
+            f"{fu.question}  ·  _{fu.hop}_" if fu.hop else fu.question,
+            key=f"followup_{i}",
+            on_click=state.on_followup,
+            args=(fu.question, fu.from_nodes),
+            icon=":material/alt_route:",
+            help=f"Walk the graph again from {', '.join(fu.from_nodes)}",
+        )
+
+
+if __name__ == "__main__":
+    render()

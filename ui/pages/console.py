@@ -1,39 +1,77 @@
-"""Read-only Cypher console for power users: row limit, timeout, table and graph results."""
+"""Read-only Cypher console for power users: row limit, timeout, results as a table and as a graph.
+
+A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
+"""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
+from hepgraph.graph import console
+from hepgraph.ui import charts
+from hepgraph.ui.pages.common import settings, store_or_stop
 
 from hepgraph.errors import HepGraphError
-from hepgraph.ui import resources
-from hepgraph.ui.pages.common import store_or_stop
+from hepgraph.results import Subgraph
+
+QUERY_BOX = "cypher"
+EXAMPLE_BOX = "cypher_example"
+_EXAMPLES = dict(console.EXAMPLE_QUERIES)
+
+
+def _load_example() -> None:
+    """Put the chosen example into the editor (a keyed text area ignores a changed ``value=``)."""
+    st.session_state[QUERY_BOX] = _EXAMPLES[st.session_state[EXAMPLE_BOX]]
+
+
+def _cell(value: object) -> object:
+    # Nodes and edges come back as dicts; a table cell shows them as compact JSON instead of "[object]".
+    return json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict | list) else value
+
+
+def _show(result: console.ConsoleResult, row_limit: int) -> None:
+    st.caption(f"{len(result.rows)} rows · {result.ms:.0f} ms · {result.backend}")
+    if result.truncated:
+        st.warning(f"Showing the first {row_limit} rows (the row limit).")
+    df = pd.DataFrame([[_cell(v) for v in row] for row in result.rows], columns=result.columns)
+    if result.nodes:
+        table, graph = st.tabs(["Table", f"Graph ({len(result.nodes)} nodes, {len(result.edges)} edges)"])
+        with graph:
+            sub = Subgraph(nodes=result.nodes, edges=result.edges)
+            st.altair_chart(charts.subgraph_chart(sub, height=440), width="stretch")
+    else:
+        table = st.container()
+    with table:
+        st.dataframe(df, width="stretch", hide_index=True)
 
 
 def render() -> None:
     """Draw the console page."""
-    from hepgraph.graph import console
-
     store = store_or_stop()
-    settings = resources.get_settings()
+    cfg = settings()
     if store.backend == "embedded":
         st.caption(console.EMBEDDED_SUBSET_NOTE)
     else:
-        st.caption("Native Cypher on Neo4j, in a READ-access session.")
-    titles = [t for t, _ in console.EXAMPLE_QUERIES]
-    example = st.selectbox("Examples", titles, index=0)
-    query = st.text_area("Cypher (read-only)", value=dict(console.EXAMPLE_QUERIES)[example], height=120,
-                         key="cypher")
-    st.caption(f"At most {settings.console_row_limit} rows; {settings.console_timeout_s:.0f} s timeout.")
-    if not st.button("Run", type="primary"):
+        st.caption("Native Cypher on Neo4j, in a READ-access session: the server refuses writes too.")
+    titles = list(_EXAMPLES)
+    if QUERY_BOX not in st.session_state:
+        st.session_state[QUERY_BOX] = _EXAMPLES[titles[0]]
+    st.selectbox("Examples", titles, key=EXAMPLE_BOX, on_change=_load_example)
+    query = st.text_area("Cypher (read-only)", key=QUERY_BOX, height=120)
+    st.caption(f"Read-only · at most {cfg.console_row_limit} rows · {cfg.console_timeout_s:.0f} s timeout.")
+    if not st.button("Run", type="primary", key="run", icon=":material/play_arrow:"):
         return
     try:
         result = console.run_console_query(
-            store, query, row_limit=settings.console_row_limit, timeout_s=settings.console_timeout_s
+            store, query, row_limit=cfg.console_row_limit, timeout_s=cfg.console_timeout_s
         )
     except HepGraphError as err:
-        st.error(str(err))
+        st.error(f"**Query refused or failed.** {err}", icon=":material/block:")
         return
-    if result.truncated:
-        st.warning(f"Showing the first {settings.console_row_limit} rows.")
-    st.dataframe(pd.DataFrame(result.rows, columns=result.columns), width="stretch")
+    _show(result, cfg.console_row_limit)
+
+
+if __name__ == "__main__":
+    render()

