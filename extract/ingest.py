@@ -183,6 +183,12 @@ class IngestRun:
         """Ingest every file under ``paths``; returns the report (also on ``self.report``)."""
         start = time.perf_counter()
         files = self._expand([Path(p) for p in paths])
+        if not files and not self.report.skipped:
+            # A folder of notes only (or nothing): ingesting nothing is never what the user meant.
+            names = ", ".join(str(p) for p in paths) or "(no paths)"
+            msg = (f"{names}: no data files found (only notes/hidden files); pass files or folders holding "
+                   ".jsonl, .json, .xml, .bib or .tsv sources")
+            raise IngestError(msg, source=names)
         side = self._side_files(files)
         try:
             if side:
