@@ -1,0 +1,334 @@
+"""`hepgraph build`: ingest, link concepts, embed, SIMILAR edges, metadata. Incremental, zero LLM calls.
+
+A paper is re-extracted only when its text or the vocabulary (or the extractor's rules) changed; text is
+embedded only when no vector for its hash is cached for the model; SIMILAR edges are recomputed only
+when the set of paper vectors changed. A second build on the same input therefore processes 0 papers.
+The spaCy pipeline and the embedding model are loaded only when there is work for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from hepgraph.extract.embed import Embedder, SentenceTransformerEmbedder
+from hepgraph.extract.mentions import EXTRACTOR_VERSION, MentionExtractor
+from hepgraph.extract.similar import knn_edges
+from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
+from hepgraph.graph.store import GraphStore
+from pydantic import BaseModel, ConfigDict, Field
+
+from hepgraph.models import Concept, Paper
+from hepgraph.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# (stage, done, total): stages call it as they go so a UI can draw one progress bar per stage.
+ProgressFn = Callable[[str, int, int | None], None]
+STAGES = ("ingest", "concepts", "mentions", "embed", "similar", "meta")
+MENTIONS_STAGE = "mentions"
+_CHUNK = 512
+_MAX_PROBLEMS = 50
+
+
+class BuildReport(BaseModel):
+    """What one build did; a second build on the same input reports 0 papers extracted and embedded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    papers_read: int = Field(0, description="paper records the readers produced")
+    papers_added: int = 0
+    papers_updated: int = 0
+    papers_total: int = 0
+    papers_extracted: int = 0
+    papers_embedded: int = 0
+    concepts: int = 0
+    concepts_embedded: int = 0
+    links: int = 0
+    similar_recomputed: bool = False
+    edges: dict[str, int] = Field(default_factory=dict)
+    llm_calls: int = 0
+    seconds: dict[str, float] = Field(default_factory=dict)
+    skipped: dict[str, int] = Field(default_factory=dict, description="records skipped by ingest, by reason")
+    problems: list[str] = Field(default_factory=list, description="the first skipped records' messages")
+    vocabulary_version: str = ""
+    index_hash: str = ""
+
+
+class _Text(BaseModel):
+    """The slice of a paper the build stages need (collaboration author lists stay in the store)."""
+
+    key: str
+    title_text: str
+    abstract_text: str
+    text_hash: str
+    date: str | None = None
+
+    def paper(self) -> Paper:
+        return Paper(key=self.key, title_text=self.title_text, abstract_text=self.abstract_text)
+
+
+def mention_hash(text_hash: str, vocabulary_version: str) -> str:
+    """The input hash of the mentions stage for one paper."""
+    return hashlib.sha1(f"{text_hash}|{vocabulary_version}|{EXTRACTOR_VERSION}".encode()).hexdigest()[:20]
+
+
+def concept_text(concept: Concept) -> str:
+    """The text embedded for a concept: ``"name, aliases, acronyms: description"``.
+
+    The aliases matter: with the name alone, a question about "a VAE for jets" lands on jet concepts.
+    """
+    names = ", ".join(dict.fromkeys([concept.name, *concept.aliases, *concept.acronyms]))
+    return f"{names}: {concept.description}" if concept.description else names
+
+
+def concept_hash(concept: Concept) -> str:
+    """A stable pseudo text hash under which a concept's vector is cached beside paper vectors."""
+    return "concept:" + hashlib.sha1(f"{concept.id}\n{concept_text(concept)}".encode()).hexdigest()
+
+
+def concept_matrix(
+    store: GraphStore, vocabulary: Vocabulary, embedder: Embedder
+) -> tuple[list[str], np.ndarray]:
+    """Concept ids and their unit vectors (cached in the store), for linking questions by nearest concept."""
+    ids = [c.id for c in vocabulary.concepts]
+    hashes = [concept_hash(c) for c in vocabulary.concepts]
+    cached = store.get_embeddings(embedder.model_name, hashes)
+    missing = [i for i, h in enumerate(hashes) if h not in cached]
+    if missing:
+        vecs = embedder.encode([concept_text(vocabulary.concepts[i]) for i in missing])
+        fresh = {hashes[i]: vecs[n] for n, i in enumerate(missing)}
+        if not getattr(store, "read_only", False):
+            store.put_embeddings(embedder.model_name, fresh)
+        cached.update(fresh)
+    matrix = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), np.float32)
+    return ids, matrix.astype(np.float32)
+
+
+class Build:
+    """One build run over a store. Collaborators are passed in; heavy ones are created on first need.
+
+    Args:
+        store: the graph store to fill.
+        settings: model names, batch sizes, k of SIMILAR.
+        embedder: the text embedder (default: ``settings.embedding_model``, loaded when needed).
+        vocabulary: the concept vocabulary (default: the packaged one).
+        nlp: a spaCy pipeline from :func:`~hepgraph.extract.nlp.load_pipeline` (loaded when needed).
+        progress: called as ``progress(stage, done, total)``.
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        vocabulary: Vocabulary | None = None,
+        nlp: object | None = None,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self._embedder = embedder
+        self.vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
+        self._nlp = nlp
+        self.progress: ProgressFn = progress or (lambda stage, done, total: None)
+        self.report = BuildReport(vocabulary_version=self.vocabulary.version)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder, loaded on first use (a build with nothing to embed never loads it)."""
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(
+                self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
+            )
+        return self._embedder
+
+    @property
+    def model_name(self) -> str:
+        """The embedding model name that keys the vector cache."""
+        return self._embedder.model_name if self._embedder is not None else self.settings.embedding_model
+
+    def _extractor(self) -> MentionExtractor:
+        if self._nlp is None:
+            from hepgraph.extract.nlp import load_pipeline
+
+            self._nlp = load_pipeline(self.settings.spacy_model)
+        return MentionExtractor(self.vocabulary, self._nlp)  # type: ignore[arg-type]
+
+    @contextmanager
+    def _stage(self, name: str):  # noqa: ANN202
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.seconds[name] = round(time.perf_counter() - t0, 3)
+
+    # -- stages -----------------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path], *, fmt: str | None, on_error: str) -> None:
+        """Read the sources into the store (:func:`hepgraph.extract.ingest.ingest`)."""
+        from hepgraph.extract.ingest import ingest
+
+        def forward(path: Path, done: int, total: int | None) -> None:
+            self.progress(f"ingest {Path(path).name}", done, total)
+
+        with self._stage("ingest"):
+            rep = ingest(list(paths), store=self.store, fmt=fmt, on_error=on_error, progress=forward)  # type: ignore[arg-type]
+        self.report.papers_read = rep.records_read
+        self.report.papers_added = rep.papers_added
+        self.report.papers_updated = rep.papers_updated
+        self.report.skipped = dict(rep.skipped)
+        self.report.problems = [p.message() for p in rep.problems[:_MAX_PROBLEMS]]
+
+    def texts(self) -> list[_Text]:
+        """Every stored paper's text and hash, in key order."""
+        out = []
+        for p in self.store.iter_papers():
+            out.append(
+                _Text(
+                    key=p.key,
+                    title_text=p.title_text,
+                    abstract_text=p.abstract_text,
+                    text_hash=p.text_hash(),
+                    date=p.date,
+                )
+            )
+        self.report.papers_total = len(out)
+        return out
+
+    def concepts(self) -> None:
+        """Upsert the vocabulary's concepts and IS_A edges."""
+        with self._stage("concepts"):
+            self.store.upsert_concepts(self.vocabulary.concepts)
+            self.report.concepts = len(self.vocabulary)
+            self.progress("concepts", len(self.vocabulary), len(self.vocabulary))
+
+    def mentions(self, texts: list[_Text]) -> None:
+        """Re-extract concept links of papers whose text or vocabulary changed."""
+        with self._stage("mentions"):
+            done = self.store.stage_hashes(MENTIONS_STAGE)
+            version = self.vocabulary.version
+            todo = [t for t in texts if done.get(t.key) != mention_hash(t.text_hash, version)]
+            self.progress("mentions", 0, len(todo))
+            if not todo:
+                return
+            extractor = self._extractor()
+            for lo in range(0, len(todo), _CHUNK):
+                chunk = todo[lo : lo + _CHUNK]
+                links = extractor.extract_many([t.paper() for t in chunk])
+                self.store.replace_links(links)
+                self.store.set_stage_hashes(
+                    MENTIONS_STAGE, {t.key: mention_hash(t.text_hash, version) for t in chunk}
+                )
+                self.report.papers_extracted += len(chunk)
+                self.report.links += sum(len(v) for v in links.values())
+                self.progress("mentions", lo + len(chunk), len(todo))
+
+    def embed(self, texts: list[_Text]) -> dict[str, np.ndarray]:
+        """Vectors for every paper text, encoding only hashes the cache lacks; returns hash -> vector."""
+        with self._stage("embed"):
+            with_text = [t for t in texts if t.title_text or t.abstract_text]
+            hashes = list(dict.fromkeys(t.text_hash for t in with_text))
+            vectors = self.store.get_embeddings(self.model_name, hashes)
+            missing = list({t.text_hash: t for t in with_text if t.text_hash not in vectors}.values())
+            self.progress("embed", 0, len(missing))
+            step = max(self.settings.embedding_batch_size * 4, 64)
+            for lo in range(0, len(missing), step):
+                chunk = missing[lo : lo + step]
+                vecs = self.embedder.encode([t.paper().text for t in chunk])
+                fresh = {t.text_hash: vecs[i] for i, t in enumerate(chunk)}
+                self.store.put_embeddings(self.model_name, fresh)
+                vectors.update(fresh)
+                self.report.papers_embedded += len(chunk)
+                self.progress("embed", lo + len(chunk), len(missing))
+            self.concept_vectors()
+        return vectors
+
+    def concept_vectors(self) -> None:
+        """Embed concept texts whose vectors the cache lacks (question linking by nearest concept)."""
+        hashes = {concept_hash(c) for c in self.vocabulary.concepts}
+        have = self.store.get_embeddings(self.model_name, sorted(hashes))
+        if len(have) < len(hashes):
+            concept_matrix(self.store, self.vocabulary, self.embedder)
+            self.report.concepts_embedded = len(hashes) - len(have)
+
+    def similar(self, texts: list[_Text], vectors: dict[str, np.ndarray]) -> None:
+        """Recompute SIMILAR edges when the set of (paper, vector) pairs changed."""
+        with self._stage("similar"):
+            rows = [t for t in texts if t.text_hash in vectors]
+            digest = hashlib.sha1(
+                "\n".join(
+                    [self.model_name, str(self.settings.similar_k), *(f"{t.key} {t.text_hash}" for t in rows)]
+                ).encode()
+            ).hexdigest()
+            if self.store.get_meta("similar_input") == digest:
+                self.progress("similar", 1, 1)
+                return
+            self.progress("similar", 0, 1)
+            matrix = np.stack([vectors[t.text_hash] for t in rows]) if rows else np.zeros((0, 1), np.float32)
+            edges = knn_edges([t.key for t in rows], matrix, self.settings.similar_k)
+            self.store.replace_similar(edges)
+            self.store.set_meta("similar_input", digest)
+            self.report.similar_recomputed = True
+            self.progress("similar", 1, 1)
+
+    def meta(self, texts: list[_Text]) -> None:
+        """Record models, vocabulary version, snapshot date and the index hash."""
+        with self._stage("meta"):
+            dates = [t.date for t in texts if t.date]
+            nlp_name = self.settings.spacy_model
+            values = {
+                "embedding_model": self.model_name,
+                "spacy_model": nlp_name,
+                "vocabulary_version": self.vocabulary.version,
+                "extractor_version": EXTRACTOR_VERSION,
+                "snapshot_date": max(dates) if dates else "",
+                "llm_calls": "0",
+            }
+            for key, value in values.items():
+                if self.store.get_meta(key) != value:
+                    self.store.set_meta(key, value)
+            stats = self.store.stats()
+            self.report.edges = dict(stats.edges)
+            self.report.concepts = stats.concepts
+            # Not stored in meta: meta is part of what the hash covers.
+            self.report.index_hash = self.store.index_hash()
+            self.progress("meta", 1, 1)
+
+    def run(
+        self, paths: Sequence[Path], *, fmt: str | None = None, on_error: str | None = None
+    ) -> BuildReport:
+        """All stages in order; returns the report."""
+        t0 = time.perf_counter()
+        if paths:
+            self.ingest(paths, fmt=fmt, on_error=on_error or self.settings.on_error)
+        self.concepts()
+        texts = self.texts()
+        self.mentions(texts)
+        vectors = self.embed(texts)
+        self.similar(texts, vectors)
+        self.meta(texts)
+        self.report.seconds["total"] = round(time.perf_counter() - t0, 3)
+        return self.report
+
+
+def build(
+    paths: Sequence[Path],
+    *,
+    store: GraphStore,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    vocabulary: Vocabulary | None = None,
+    progress: ProgressFn | None = None,
+    fmt: str | None = None,
+    on_error: str | None = None,
+    nlp: object | None = None,
+) -> BuildReport:
+    """Ingest ``paths`` into ``store`` and index them: see :class:`Build`."""
+    runner = Build(store, settings, embedder=embedder, vocabulary=vocabulary, nlp=nlp, progress=progress)
+    return runner.run(paths, fmt=fmt, on_error=on_error)
