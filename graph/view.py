@@ -1,0 +1,351 @@
+"""An in-memory, array-backed view of the graph for retrieval, built from any GraphStore.
+
+The view reads the store only through the Protocol's iterators, so it is the same on SQLite and Neo4j.
+Nodes are numbered papers first (``0..P-1`` in key order), then concepts, then (optionally) authors.
+Edges are kept per type in their stored direction:
+
+=========  ====================  ===================================
+type       direction             weight
+=========  ====================  ===================================
+MENTIONS   paper -> concept      link count (``rels`` holds USES_METHOD, STUDIES, ...)
+IS_A       concept -> parent     1
+SIMILAR    paper -> paper        embedding similarity score
+CITES      citing -> cited       1 (only when both ends are stored papers)
+WROTE      author -> paper       1 (only with ``include_authors``)
+=========  ====================  ===================================
+
+A view is immutable; build it once per store :meth:`~hepgraph.graph.store.GraphStore.index_hash` and
+reuse it (:func:`load_view` caches in memory and, with a cache folder, on disk).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from hepgraph.graph.store import GraphStore
+
+from hepgraph.nodes import author_node, concept_node, paper_node
+
+logger = logging.getLogger(__name__)
+
+EDGE_TYPES = ("MENTIONS", "IS_A", "SIMILAR", "CITES", "WROTE")
+_EVIDENCE_CHARS = 300
+_MEMORY: dict[tuple[str, str, bool], GraphView] = {}
+
+
+@dataclass(frozen=True)
+class EdgeList:
+    """Edges of one type as parallel arrays (node indices into the view)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    rels: np.ndarray | None = None
+    evidence: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.src.shape[0])
+
+
+@dataclass
+class GraphView:
+    """Papers, concepts, typed edges and paper embeddings as numpy arrays."""
+
+    index_hash: str
+    model: str
+    paper_keys: list[str]
+    paper_arxiv: list[str]
+    paper_titles: list[str]
+    paper_texts: list[str]
+    paper_years: np.ndarray
+    paper_categories: list[str]
+    concept_ids: list[str]
+    concept_names: list[str]
+    concept_types: list[str]
+    concept_texts: list[str]
+    author_keys: list[str]
+    edges: dict[str, EdgeList]
+    embeddings: np.ndarray
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+    _pairs: dict[int, tuple[str, int]] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {n: i for i, n in enumerate(self.nodes)}
+
+    # -- nodes -------------------------------------------------------------------------------------
+    @property
+    def n_papers(self) -> int:
+        """Number of paper nodes (indices ``0..n_papers-1``)."""
+        return len(self.paper_keys)
+
+    @property
+    def n_concepts(self) -> int:
+        """Number of concept nodes (after the papers)."""
+        return len(self.concept_ids)
+
+    @property
+    def n_nodes(self) -> int:
+        """All nodes: papers, concepts, authors."""
+        return self.n_papers + self.n_concepts + len(self.author_keys)
+
+    @property
+    def nodes(self) -> list[str]:
+        """Node ids (``p:``, ``c:``, ``a:``) in index order."""
+        return (
+            [paper_node(k) for k in self.paper_keys]
+            + [concept_node(c) for c in self.concept_ids]
+            + [author_node(a) for a in self.author_keys]
+        )
+
+    def index_of(self, node: str) -> int | None:
+        """Index of a node id, or None when the view does not hold it."""
+        return self._index.get(node)
+
+    def node_id(self, i: int) -> str:
+        """Node id of index ``i``."""
+        if i < self.n_papers:
+            return paper_node(self.paper_keys[i])
+        if i < self.n_papers + self.n_concepts:
+            return concept_node(self.concept_ids[i - self.n_papers])
+        return author_node(self.author_keys[i - self.n_papers - self.n_concepts])
+
+    # -- edges -------------------------------------------------------------------------------------
+    def adjacency(
+        self, edge_weights: dict[str, float], *, symmetric: bool = True, per_source: Sequence[str] = ()
+    ) -> sp.csr_matrix:
+        """Weighted adjacency ``A[i, j]``: the sum over types of ``edge_weights[type] * weight(i -> j)``.
+
+        With ``symmetric`` every edge is also walked backwards (relevance flows both ways: a paper
+        about a method makes the method relevant and vice versa). Types missing from ``edge_weights``
+        or weighted 0 are left out. For the types in ``per_source`` each source node's edges of that
+        type are first scaled to sum 1, so a paper linked to 20 concepts carries no more concept weight
+        than one linked to 2 (document-length normalisation; without it the walk favours long texts).
+        """
+        rows, cols, vals = [], [], []
+        for etype, w in sorted(edge_weights.items()):
+            e = self.edges.get(etype)
+            if e is None or w <= 0 or len(e) == 0:
+                continue
+            weight = e.weight.astype(np.float64)
+            if etype in per_source:
+                totals = np.bincount(e.src, weights=weight, minlength=self.n_nodes)
+                weight = weight / totals[e.src]
+            rows.append(e.src)
+            cols.append(e.dst)
+            vals.append(w * weight)
+            if symmetric:
+                rows.append(e.dst)
+                cols.append(e.src)
+                vals.append(w * weight)
+        n = self.n_nodes
+        if not rows:
+            return sp.csr_matrix((n, n), dtype=np.float64)
+        A = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+        return sp.csr_matrix(A)  # duplicates are summed
+
+    def transition_matrix(
+        self, edge_weights: dict[str, float], *, symmetric: bool = True, per_source: Sequence[str] = ()
+    ) -> sp.csr_matrix:
+        """Row-stochastic transition matrix ``P[i, j]`` = probability of stepping i -> j.
+
+        Rows are :meth:`adjacency` rows scaled to sum 1. A node without edges (dangling) keeps an
+        all-zero row; :func:`~hepgraph.graph.walk.personalized_pagerank` then sends its mass to the
+        personalization vector, as ``networkx.pagerank`` does.
+        """
+        from hepgraph.graph.walk import row_normalize
+
+        return row_normalize(self.adjacency(edge_weights, symmetric=symmetric, per_source=per_source))[0]
+
+    def edge_between(self, i: int, j: int) -> tuple[str, int, int, str] | None:
+        """A stored edge joining nodes i and j in either direction: (rel, source, target, evidence)."""
+        if self._pairs is None:
+            self._pairs = self._build_pairs()
+        hit = self._pairs.get(i * self.n_nodes + j) or self._pairs.get(j * self.n_nodes + i)
+        if hit is None:
+            return None
+        etype, k = hit
+        e = self.edges[etype]
+        rel = str(e.rels[k]) if e.rels is not None else etype
+        ev = str(e.evidence[k]) if e.evidence is not None else ""
+        return rel, int(e.src[k]), int(e.dst[k]), ev
+
+    def _build_pairs(self) -> dict[int, tuple[str, int]]:
+        pairs: dict[int, tuple[str, int]] = {}
+        n = self.n_nodes
+        for etype in EDGE_TYPES:  # first type wins for a pair joined twice
+            e = self.edges.get(etype)
+            if e is None:
+                continue
+            for k, code in enumerate((e.src.astype(np.int64) * n + e.dst).tolist()):
+                pairs.setdefault(code, (etype, k))
+        return pairs
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The view as a networkx MultiDiGraph: nodes carry ``kind``/``label``, edges ``rel``/``weight``."""
+        G = nx.MultiDiGraph()
+        for i, node in enumerate(self.nodes):
+            if i < self.n_papers:
+                G.add_node(node, kind="paper", label=self.paper_titles[i])
+            elif i < self.n_papers + self.n_concepts:
+                G.add_node(node, kind="concept", label=self.concept_names[i - self.n_papers])
+            else:
+                G.add_node(node, kind="author", label=self.author_keys[i - self.n_papers - self.n_concepts])
+        nodes = self.nodes
+        for etype, e in self.edges.items():
+            rels = e.rels if e.rels is not None else np.full(len(e), etype)
+            rows = zip(e.src.tolist(), e.dst.tolist(), e.weight.tolist(), rels.tolist(), strict=True)
+            for s, d, w, r in rows:
+                G.add_edge(nodes[s], nodes[d], key=etype, rel=r, weight=w)
+        return G
+
+    # -- persistence -------------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        """Write the view to one ``.npz`` file (no pickles)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "meta": np.array([self.index_hash, self.model]),
+            "paper_years": self.paper_years,
+            "embeddings": self.embeddings,
+        }
+        for name in ("paper_keys", "paper_arxiv", "paper_titles", "paper_texts", "paper_categories",
+                     "concept_ids", "concept_names", "concept_types", "concept_texts", "author_keys"):
+            arrays[name] = np.array(getattr(self, name), dtype=str)
+        for etype, e in self.edges.items():
+            for part in ("src", "dst", "weight", "rels", "evidence"):
+                val = getattr(e, part)
+                if val is not None:
+                    arrays[f"edge.{etype}.{part}"] = val
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> GraphView:
+        """Read a view written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        edges: dict[str, EdgeList] = {}
+        for etype in EDGE_TYPES:
+            if f"edge.{etype}.src" in data:
+                edges[etype] = EdgeList(*(data.get(f"edge.{etype}.{p}") for p in  # type: ignore[arg-type]
+                                          ("src", "dst", "weight", "rels", "evidence")))
+        lists = {k: data[k].tolist() for k in ("paper_keys", "paper_arxiv", "paper_titles", "paper_texts",
+                                               "paper_categories", "concept_ids", "concept_names",
+                                               "concept_types", "concept_texts", "author_keys")}
+        meta = data["meta"].tolist()
+        return cls(index_hash=meta[0], model=meta[1], paper_years=data["paper_years"],
+                   embeddings=data["embeddings"], edges=edges, **lists)
+
+
+def load_view(
+    store: GraphStore, *, model: str, cache_dir: Path | None = None, include_authors: bool = False
+) -> GraphView:
+    """The view of ``store`` for its current index hash: from memory, from ``cache_dir``, or built."""
+    index_hash = store.index_hash()
+    key = (index_hash, model, include_authors)
+    if key in _MEMORY:
+        return _MEMORY[key]
+    safe_model = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in model)
+    suffix = "-authors" if include_authors else ""
+    path = cache_dir / f"view-{index_hash}-{safe_model}{suffix}.npz" if cache_dir else None
+    view: GraphView | None = None
+    if path is not None and path.exists():
+        try:
+            view = GraphView.load(path)
+        except (OSError, ValueError, KeyError) as err:
+            logger.warning("cannot read the cached graph view %s (%s); rebuilding", path, err)
+    if view is None:
+        view = build_view(store, model=model, include_authors=include_authors, index_hash=index_hash)
+        if path is not None:
+            try:
+                view.save(path)
+            except OSError as err:  # a read-only home still searches, only slower to start
+                logger.warning("cannot cache the graph view at %s: %s", path, err)
+    _MEMORY.clear()  # one index version at a time: an older view is stale
+    _MEMORY[key] = view
+    return view
+
+
+# -- building from a store ---------------------------------------------------------------------------
+def _concept_text(name: str, aliases: list[str], description: str) -> str:
+    """What a concept is embedded as: its name, aliases and description."""
+    parts = [name]
+    if aliases:
+        parts.append("(" + ", ".join(aliases[:6]) + ")")
+    if description:
+        parts.append(": " + description)
+    return " ".join(parts)
+
+
+def _edge_list(rows: list[tuple], *, with_rel: bool = False) -> EdgeList:
+    src = np.array([r[0] for r in rows], dtype=np.int32)
+    dst = np.array([r[1] for r in rows], dtype=np.int32)
+    weight = np.array([r[2] for r in rows], dtype=np.float32)
+    if not with_rel:
+        return EdgeList(src, dst, weight)
+    rels = np.array([r[3] for r in rows], dtype=str)
+    evidence = np.array([r[4] for r in rows], dtype=str)
+    return EdgeList(src, dst, weight, rels, evidence)
+
+
+def build_view(
+    store: GraphStore, *, model: str, include_authors: bool = False, index_hash: str | None = None
+) -> GraphView:
+    """Read every paper, concept and edge of ``store`` into a :class:`GraphView`.
+
+    ``index_hash`` saves re-hashing the store when the caller already has it.
+    """
+    papers = sorted(store.iter_papers(), key=lambda p: p.key)
+    concepts = sorted(store.iter_concepts(), key=lambda c: c.id)
+    pidx = {p.key: i for i, p in enumerate(papers)}
+    cidx = {c.id: len(papers) + i for i, c in enumerate(concepts)}
+    links = []
+    for link in store.iter_links():
+        if link.paper_key in pidx and link.concept_id in cidx:
+            ev = link.evidence[0].sentence[:_EVIDENCE_CHARS] if link.evidence else ""
+            links.append((pidx[link.paper_key], cidx[link.concept_id], float(link.count), link.rel, ev))
+    links.sort()
+    is_a = sorted({(cidx[c.id], cidx[p], 1.0) for c in concepts for p in c.parents if p in cidx})
+    similar = sorted((pidx[e.a], pidx[e.b], float(e.score)) for e in store.iter_similar()
+                     if e.a in pidx and e.b in pidx and e.a != e.b)
+    cites = sorted({(pidx[c.citing], pidx[c.cited], 1.0) for c in store.iter_citations()
+                    if c.citing in pidx and c.cited in pidx and c.citing != c.cited})
+    edges = {"MENTIONS": _edge_list(links, with_rel=True), "IS_A": _edge_list(is_a),
+             "SIMILAR": _edge_list(similar), "CITES": _edge_list(cites)}
+    author_keys: list[str] = []
+    if include_authors:
+        pairs = sorted({(a, p) for a, p in store.iter_authorship() if p in pidx})
+        author_keys = sorted({a for a, _ in pairs})
+        base = len(papers) + len(concepts)
+        aidx = {a: base + i for i, a in enumerate(author_keys)}
+        edges["WROTE"] = _edge_list([(aidx[a], pidx[p], 1.0) for a, p in pairs])
+    hashes = [p.text_hash() for p in papers]
+    found = store.get_embeddings(model, hashes)
+    dim = len(next(iter(found.values()))) if found else 0
+    emb = np.zeros((len(papers), dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in found:
+            emb[i] = found[h]
+    if len(found) < len(papers):
+        logger.warning("%s of %s papers have no %s embedding: they are found by words and the graph only",
+                       len(papers) - len(found), len(papers), model)
+    view = GraphView(
+        index_hash=index_hash or store.index_hash(), model=model,
+        paper_keys=[p.key for p in papers], paper_arxiv=[p.arxiv_id or "" for p in papers],
+        paper_titles=[p.title_text or p.title for p in papers], paper_texts=[p.text for p in papers],
+        paper_years=np.array([p.year or -1 for p in papers], dtype=np.int32),
+        paper_categories=[p.primary_category or "" for p in papers],
+        concept_ids=[c.id for c in concepts], concept_names=[c.name for c in concepts],
+        concept_types=[c.type for c in concepts],
+        concept_texts=[_concept_text(c.name, c.aliases, c.description) for c in concepts],
+        author_keys=author_keys, edges=edges, embeddings=emb,
+    )
+    logger.info("graph view: %s papers, %s concepts, edges %s", view.n_papers, view.n_concepts,
+                {k: len(v) for k, v in edges.items()})
+    return view

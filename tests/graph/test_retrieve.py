@@ -1,0 +1,138 @@
+"""The graph-walk Retriever on a real slice: determinism, explanations, scores, errors, follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+from hepgraph.graph.retrieve import RetrievalConfig, Retriever
+
+from hepgraph.errors import QueryError
+from hepgraph.nodes import QUESTION_NODE
+from hepgraph.results import RetrievalResult
+
+ON_TOPIC = "anomaly detection with autoencoders for new physics searches"
+OFF_TOPIC = "recipe for banana bread with walnuts"
+# A question about nothing in a physics archive must not score above this (a percentage a user reads).
+OFF_TOPIC_MAX = 0.25
+QUESTION_RELS = {"MATCHES", "RESEMBLES", "SIMILAR_TEXT", "SHARES_TERMS", "FOLLOWS_UP"}
+
+
+@pytest.fixture(scope="module")
+def retriever(slice_graph) -> Retriever:  # noqa: ANN001
+    return slice_graph.retriever
+
+
+@pytest.fixture(scope="module")
+def on_topic(retriever: Retriever) -> RetrievalResult:
+    return retriever.search(ON_TOPIC, k=20)
+
+
+def _ranking(result: RetrievalResult) -> list[tuple[str, float, float]]:
+    return [(r.key, r.score, r.raw_score) for r in result.results]
+
+
+def test_search_is_deterministic(retriever: Retriever, on_topic: RetrievalResult, slice_graph) -> None:  # noqa: ANN001
+    again = retriever.search(ON_TOPIC, k=20)
+    assert _ranking(again) == _ranking(on_topic)
+    assert again.index_hash == on_topic.index_hash == slice_graph.store.index_hash()
+    # A fresh retriever (view and BM25 read back from the cache) gives the very same floats.
+    fresh = Retriever(slice_graph.store, embedder=slice_graph.embedder, vocabulary=slice_graph.vocabulary,
+                      settings=slice_graph.settings)
+    assert _ranking(fresh.search(ON_TOPIC, k=20)) == _ranking(on_topic)
+
+
+def test_on_topic_question_finds_relevant_papers_with_high_scores(on_topic: RetrievalResult) -> None:
+    assert len(on_topic.results) == 20
+    assert on_topic.results[0].score >= 0.5
+    assert not on_topic.notice
+    top_titles = " ".join(r.title.lower() for r in on_topic.results[:10])
+    assert "anomal" in top_titles
+    ids = {c.id for c in on_topic.linked_concepts}
+    assert any("anomaly" in i for i in ids), ids
+    assert on_topic.ms > 0
+
+
+def test_scores_are_percentages_that_never_rise_down_the_list(on_topic: RetrievalResult) -> None:
+    scores = [r.score for r in on_topic.results]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert len({r.key for r in on_topic.results}) == len(scores)
+
+
+def _stored_edges(store) -> set[tuple[str, str, str]]:  # noqa: ANN001
+    edges = {(f"p:{lk.paper_key}", lk.rel, f"c:{lk.concept_id}") for lk in store.iter_links()}
+    edges |= {(f"p:{e.a}", "SIMILAR", f"p:{e.b}") for e in store.iter_similar()}
+    edges |= {(f"p:{c.citing}", "CITES", f"p:{c.cited}") for c in store.iter_citations()}
+    edges |= {(f"c:{c.id}", "IS_A", f"c:{p}") for c in store.iter_concepts() for p in c.parents}
+    return edges
+
+
+@pytest.mark.parametrize("question", [ON_TOPIC, "graph neural networks for jet tagging", "quantum computing"])
+def test_every_explanation_edge_exists_in_the_store(retriever: Retriever, slice_graph, question: str) -> None:  # noqa: ANN001
+    stored = _stored_edges(slice_graph.store)
+    result = retriever.search(question, k=20)
+    n_graph_edges = 0
+    for paper in result.results:
+        assert paper.paths, f"{paper.key} has no explanation"
+        for path in paper.paths:
+            first, rest = path[0], path[1:]
+            assert first.source == QUESTION_NODE and first.rel in QUESTION_RELS
+            assert all(e.source != QUESTION_NODE for e in rest)
+            for edge in rest:
+                assert (edge.source, edge.rel, edge.target) in stored, edge
+                n_graph_edges += 1
+            # consecutive edges share a node; the path ends at the paper
+            nodes = [{e.source, e.target} for e in path]
+            assert all(a & b for a, b in zip(nodes, nodes[1:], strict=False))
+            assert f"p:{paper.key}" in nodes[-1]
+    assert n_graph_edges > 0  # the walk explains through the graph, not only through seeds
+
+
+def test_empty_question_is_a_clear_error(retriever: Retriever) -> None:
+    for q in ("", "   \n\t"):
+        with pytest.raises(QueryError, match="empty"):
+            retriever.search(q)
+
+
+def test_off_topic_question_gets_no_high_scores_and_a_notice(retriever: Retriever) -> None:
+    result = retriever.search(OFF_TOPIC, k=20)
+    assert all(r.score <= OFF_TOPIC_MAX for r in result.results), [r.score for r in result.results[:3]]
+    assert result.notice
+    assert not [c for c in result.linked_concepts if c.how == "matcher"]
+
+
+def test_follow_up_seed_moves_results_toward_the_node(
+    retriever: Retriever, on_topic: RetrievalResult
+) -> None:
+    top = {r.key for r in on_topic.results}
+    view = retriever.view
+    # A paper far from the question: not in its top 20, and with graph neighbours.
+    target = next(k for k in reversed(view.paper_keys) if k not in top
+                  and retriever.P[view.index_of(f"p:{k}")].nnz >= 3)
+    follow = retriever.search(ON_TOPIC, k=20, seed_nodes=[f"p:{target}"])
+    keys = [r.key for r in follow.results]
+    assert target in keys
+    hit = follow.results[keys.index(target)]
+    assert any(e.rel == "FOLLOWS_UP" for path in hit.paths for e in path)
+    # Its graph neighbours come along.
+    i = view.index_of(f"p:{target}")
+    neighbours = {view.node_id(j)[2:] for j in retriever.P[i].indices if j < view.n_papers}
+    assert len(neighbours & set(keys)) > len(neighbours & top)
+
+
+def test_unknown_follow_up_node_is_ignored(retriever: Retriever, on_topic: RetrievalResult) -> None:
+    again = retriever.search(ON_TOPIC, k=20, seed_nodes=["p:0000.00000"])
+    assert _ranking(again) == _ranking(on_topic)
+
+
+def test_config_changes_the_walk(slice_graph, on_topic: RetrievalResult) -> None:  # noqa: ANN001
+    # Without graph edges or MMR the ranking is the fused seed order: the walk must make a difference.
+    flat = Retriever(slice_graph.store, embedder=slice_graph.embedder, vocabulary=slice_graph.vocabulary,
+                     settings=slice_graph.settings,
+                     config=RetrievalConfig(edge_weights={"MENTIONS": 0.0}, mmr_lambda=1.0,
+                                            concept_share=0.0))
+    assert [r.key for r in flat.search(ON_TOPIC, k=20).results] != [r.key for r in on_topic.results]
+
+
+def test_bad_k_is_a_query_error(retriever: Retriever) -> None:
+    with pytest.raises(QueryError, match="k must be"):
+        retriever.search(ON_TOPIC, k=0)
