@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from pydantic import BaseModel, ValidationError
+
 from hepgraph.extract.sources.common import (
     Item,
     author_from_full_name,
@@ -16,11 +18,10 @@ from hepgraph.extract.sources.common import (
     local,
     partial_date,
     problem,
+    read_xml_file,
     text_of,
     xml_root,
 )
-from pydantic import BaseModel, ValidationError
-
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import PaperRecord, RecordProblem
 
@@ -40,14 +41,7 @@ class FeedInfo(BaseModel):
 
 def read(path: Path) -> Iterator[Item]:
     """Records of one saved API response."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        yield problem(
-            SOURCE, path.name, "file", f"cannot read the file: {err}", "check the path and permissions"
-        )
-        return
-    yield from parse_bytes(data, origin=path.name)
+    return read_xml_file(path, SOURCE, parse_bytes)
 
 
 def parse_text(text: str, origin: str) -> Iterator[Item]:

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from hepgraph.extract.sources.common import (
     UTF8_FIX,
     Item,
@@ -22,8 +24,6 @@ from hepgraph.extract.sources.common import (
     rfc2822_date,
     split_author_string,
 )
-from pydantic import ValidationError
-
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import Author, PaperRecord, RecordProblem
 

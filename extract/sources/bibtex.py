@@ -13,6 +13,8 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser import model
+from pydantic import ValidationError
+
 from hepgraph.extract.sources.common import (
     Item,
     author_from_full_name,
@@ -22,8 +24,6 @@ from hepgraph.extract.sources.common import (
     read_text,
     year_month,
 )
-from pydantic import ValidationError
-
 from hepgraph.ids import normalize_arxiv_id, normalize_doi
 from hepgraph.models import Author, PaperRecord, RecordProblem
 

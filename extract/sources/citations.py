@@ -10,9 +10,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from hepgraph.extract.sources.common import UTF8_FIX, Item, file_problem, iter_byte_lines, problem
 from pydantic import ValidationError
 
+from hepgraph.extract.sources.common import UTF8_FIX, Item, file_problem, iter_byte_lines, problem
 from hepgraph.ids import normalize_arxiv_id, normalize_doi, normalize_inspire_id
 from hepgraph.models import Citation, ExternalWork, RecordProblem
 

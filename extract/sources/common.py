@@ -5,13 +5,12 @@ from __future__ import annotations
 import gzip
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from hepgraph.extract.latex import latex_to_text
-
 from hepgraph.ids import author_key, normalize_doi
 from hepgraph.models import Author, Citation, ExternalWork, PaperRecord, RecordProblem
 
@@ -169,6 +168,20 @@ def split_author_string(raw: str) -> list[Author]:
 
 
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def read_xml_file(
+    path: Path, source: str, parse_bytes: Callable[[bytes, str], Iterator[Item]]
+) -> Iterator[Item]:
+    """Read one saved XML response and parse it; an unreadable file is one RecordProblem."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        yield problem(
+            source, path.name, "file", f"cannot read the file: {err}", "check the path and permissions"
+        )
+        return
+    yield from parse_bytes(data, path.name)
 
 
 def xml_root(data: bytes, *, source: str, origin: str) -> Element | RecordProblem:

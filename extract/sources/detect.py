@@ -9,10 +9,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
+from hepgraph.errors import UnknownFormatError
 from hepgraph.extract.sources import arxiv_atom, arxiv_jsonl, bibtex, citations, inspire, oai_pmh
 from hepgraph.extract.sources.common import Item, is_gzip
-
-from hepgraph.errors import UnknownFormatError
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from hepgraph.extract.sources.common import (
     UTF8_FIX,
     Item,
@@ -26,8 +28,6 @@ from hepgraph.extract.sources.common import (
     problem,
     read_text,
 )
-from pydantic import ValidationError
-
 from hepgraph.ids import normalize_arxiv_id, normalize_doi, normalize_inspire_id, paper_key
 from hepgraph.models import Author, Citation, PaperRecord, RecordProblem
 

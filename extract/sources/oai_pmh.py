@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from pydantic import ValidationError
+
 from hepgraph.extract.sources.common import (
     Item,
     author_from_parts,
@@ -21,13 +23,12 @@ from hepgraph.extract.sources.common import (
     local,
     partial_date,
     problem,
+    read_xml_file,
     rfc2822_date,
     split_author_string,
     text_of,
     xml_root,
 )
-from pydantic import ValidationError
-
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import Author, PaperRecord, RecordProblem
 
@@ -40,14 +41,7 @@ _BENIGN_ERRORS = {"noRecordsMatch"}
 
 def read(path: Path) -> Iterator[Item]:
     """Records of one OAI-PMH response file."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        yield problem(
-            SOURCE, path.name, "file", f"cannot read the file: {err}", "check the path and permissions"
-        )
-        return
-    yield from parse_bytes(data, origin=path.name)
+    return read_xml_file(path, SOURCE, parse_bytes)
 
 
 def parse_text(text: str, origin: str) -> Iterator[Item]:
