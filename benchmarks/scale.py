@@ -252,7 +252,7 @@ def measure(store_path: Path, home: Path) -> dict:
     if retriever.dense is not None:
         timer.wrap(retriever.dense, "scores", "dense")
     timer.wrap(retriever, "_personalization", "seeds")
-    timer.wrap(retrieve, "personalized_pagerank", "pagerank")
+    timer.wrap(retriever.walk, "run", "pagerank")
     timer.wrap(retriever, "_rank", "mmr rank")
     timer.wrap(retriever, "_scored", "explain+score")
     qs = questions()

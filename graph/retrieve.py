@@ -23,6 +23,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from pydantic import BaseModel, ConfigDict, Field
+
+from hepgraph.errors import QueryError
 from hepgraph.extract.embed import Embedder
 from hepgraph.graph.dense import DenseIndex
 from hepgraph.graph.explain import PathFinder, question_edge
@@ -31,9 +34,6 @@ from hepgraph.graph.linking import QuestionLinker, UnderstoodQuestion
 from hepgraph.graph.store import GraphStore
 from hepgraph.graph.view import GraphView, load_view
 from hepgraph.graph.walk import WalkOperator
-from pydantic import BaseModel, ConfigDict, Field
-
-from hepgraph.errors import QueryError
 from hepgraph.results import PathEdge, RetrievalResult, ScoredPaper
 from hepgraph.settings import Settings
 
@@ -55,7 +55,9 @@ class RetrievalConfig(BaseModel):
     concept_embedding_fallback: bool = Field(
         True, description="Link concepts by embedding only when the matchers link none."
     )
-    concept_share: float = Field(0.3, description="Restart mass on linked concepts when there are any.")
+    concept_share: float = Field(
+        0.5, description="Restart mass on linked concepts, if any: text and concepts weigh equally."
+    )
     followup_share: float = Field(0.5, description="Restart mass on follow-up seed nodes when given.")
     edge_weights: dict[str, float] = Field(
         default_factory=lambda: {"MENTIONS": 1.0, "IS_A": 1.0, "SIMILAR": 1.0, "CITES": 1.0},

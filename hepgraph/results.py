@@ -14,7 +14,7 @@ class _Result(BaseModel):
 class PathEdge(_Result):
     """One edge of an explanation path; every such edge exists in the store."""
 
-    source: str = Field(description="node id: a paper key, 'concept:<id>' form ids, or 'question'")
+    source: str = Field(description="node id (hepgraph.nodes): 'p:<paper key>', 'c:<concept id>' or 'q'")
     rel: str
     target: str
     evidence: str = ""
