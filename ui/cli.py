@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,10 @@ def main(
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    if not verbose:
+        # bm25s sets its own logger to DEBUG; model loading draws its own progress bar. Our bars suffice.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     overrides: dict[str, object] = {}
     if home is not None:
         overrides["home"] = home
