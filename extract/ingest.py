@@ -155,6 +155,8 @@ class IngestRun:
         progress: called as ``progress(file, done, total)`` while a file is read.
         batch_size: records per store transaction (citation edges go 20 times as many per batch).
         parallel: let a second process read and write citation lists meanwhile (embedded store only).
+            Off by default: a spawned process re-imports ``__main__``, which breaks inside hosts such as
+            Streamlit or notebooks; the CLI turns it on.
     """
 
     def __init__(
@@ -165,7 +167,7 @@ class IngestRun:
         on_error: OnError = "raise",
         progress: ProgressFn | None = None,
         batch_size: int = 500,
-        parallel: bool = True,
+        parallel: bool = False,
     ) -> None:
         if on_error not in ("raise", "skip"):
             msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
@@ -455,7 +457,7 @@ def ingest(
     on_error: OnError = "raise",
     progress: ProgressFn | None = None,
     batch_size: int = 500,
-    parallel: bool = True,
+    parallel: bool = False,
 ) -> IngestReport:
     """Ingest files or folders into ``store``; see :class:`IngestRun` for the arguments.
 

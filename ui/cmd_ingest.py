@@ -102,6 +102,7 @@ def ingest_cmd(
                 on_error=policy,
                 progress=_FileBars(progress),  # type: ignore[arg-type]
                 batch_size=batch_size,
+                parallel=True,
             )
         stats = store.stats()
     except HepGraphError as err:
