@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
-from hepgraph.ui.answer.graphindex import AnswerIndex
-
 from hepgraph.nodes import concept_node, paper_node
 from hepgraph.results import Followup, RetrievalResult, ScoredPaper
+from hepgraph.ui.answer.graphindex import AnswerIndex
 
 TOPIC_TYPES = frozenset({"Topic", "Task", "Process"})
 METHOD_TYPES = frozenset({"Method"})
@@ -42,24 +41,28 @@ class FollowupMaker:
     ) -> list[Followup]:
         """Follow-ups for an answer from ``sources`` citing ``cited`` (arXiv ids; all sources when empty).
 
-        The first candidate of each kind comes first, then the second ones.
+        Each kind of hop gets a place before any kind gets a second one.
         """
         kinds: list[Callable[[_Context], list[Followup]]] = [_method_elsewhere, _neighbour_topic, _top_source]
+        strict = _Context(self.index, retrieval, sources, cited, strict=True)
+        relaxed = _Context(self.index, retrieval, sources, cited, strict=False)
+        # Per kind, strict hops (reaching concepts the answer does not touch) before relaxed ones, so each
+        # kind of hop gets a place before any kind gets a second one.
+        ranked = [kind(strict) + kind(relaxed) for kind in kinds]
         out: list[Followup] = []
         seen: set[tuple[str, ...]] = set()
-        # Strict first (hops must reach concepts the answer does not touch); relaxed fills up to n.
-        for strict in (True, False):
-            ctx = _Context(self.index, retrieval, sources, cited, strict=strict)
-            ranked = [kind(ctx) for kind in kinds]
-            for rank in range(max((len(r) for r in ranked), default=0)):
-                for candidates in ranked:
-                    if rank < len(candidates) and len(out) < self.n:
-                        key = tuple(sorted(candidates[rank].from_nodes))
-                        if key not in seen:
-                            seen.add(key)
-                            out.append(candidates[rank])
-            if len(out) >= self.n:
-                break
+        for rank in range(max((len(r) for r in ranked), default=0)):
+            for candidates in ranked:
+                if len(out) >= self.n:
+                    return out
+                taken = {f.hop for f in out}
+                # Walk this kind's list from `rank` to its first new candidate of a hop not yet shown.
+                for cand in candidates[rank:]:
+                    key = tuple(sorted(cand.from_nodes))
+                    if key not in seen and (rank > 0 or cand.hop not in taken):
+                        seen.add(key)
+                        out.append(cand)
+                        break
         return out
 
 
