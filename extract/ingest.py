@@ -18,11 +18,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
-from hepgraph.extract.merge import record_identity
-from hepgraph.graph.store import GraphStore, WriteReport
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import IngestError
+from hepgraph.extract.merge import record_identity
+from hepgraph.graph.store import GraphStore, WriteReport
 from hepgraph.models import Citation, ExternalWork, PaperRecord, RecordProblem
 
 logger = logging.getLogger(__name__)
@@ -95,30 +95,6 @@ def _where(location: str) -> str:
 def _line_of(location: str) -> int | None:
     m = _LINE.match(location.strip())
     return int(m.group(1)) if m else None
-
-
-def _is_notes(f: Path, *, root: Path) -> bool:
-    """Documentation a folder walk passes over silently (the rule of sources.detect.iter_paths)."""
-    rel = f.relative_to(root).parts if f != root else (f.name,)
-    return (
-        any(p.startswith(".") for p in rel)
-        or f.name.upper().startswith("README")
-        or (f.suffix.lower() in {".md", ".txt", ".rst"})
-    )
-
-
-def _walk(paths: list[Path]) -> list[Path]:
-    """Files under ``paths`` (folders walked, notes left out), sorted; a missing path raises."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(f for f in sorted(path.rglob("*")) if f.is_file() and not _is_notes(f, root=path))
-        elif path.is_file():
-            out.append(path)
-        else:
-            msg = f"{path}: no such file or directory; check the path"
-            raise IngestError(msg, source=str(path))
-    return out
 
 
 def count_lines(path: Path) -> int | None:
@@ -228,20 +204,18 @@ class IngestRun:
 
         With the skip policy an unknown file is counted instead and the others are read.
         """
-        from hepgraph.extract.sources.detect import detect_format, iter_paths
+        from hepgraph.extract.sources.detect import detect_format, iter_paths, walk_paths
 
         if self.on_error == "raise" or self.fmt:
-            return iter_paths(paths) if not self.fmt else _walk(paths)
+            return iter_paths(paths) if not self.fmt else walk_paths(paths)
         files: list[Path] = []
-        for path in paths:
-            for f in _walk([path]):
-                try:
-                    detect_format(f)
-                except IngestError as err:
-                    if f == path or not _is_notes(f, root=path):
-                        self._file_problem(f, err.reason or str(err))
-                    continue
-                files.append(f)
+        for f in walk_paths(paths):
+            try:
+                detect_format(f)
+            except IngestError as err:
+                self._file_problem(f, err.reason or str(err))
+                continue
+            files.append(f)
         return list(dict.fromkeys(files))
 
     def _file(self, path: Path) -> None:

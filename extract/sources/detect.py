@@ -58,15 +58,11 @@ def detect_format(path: Path) -> str:
     raise _unknown(path)
 
 
-def iter_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files to ingest: explicit files as given, directories walked recursively, sorted.
-
-    A walk skips hidden files, README* and notes (*.md, *.txt); any other file it cannot place raises,
-    because a silently skipped data file is a silently missing part of the graph. An explicit file of
-    unknown format raises too.
+def walk_paths(paths: Sequence[Path]) -> list[Path]:
+    """Explicit files as given and directories walked recursively, sorted, without notes; no detection.
 
     Raises:
-        UnknownFormatError: for a missing path or a file of unknown format.
+        UnknownFormatError: for a path that does not exist.
     """
     out: list[Path] = []
     for path in paths:
@@ -77,6 +73,20 @@ def iter_paths(paths: Sequence[Path]) -> list[Path]:
         else:
             msg = f"{path}: no such file or directory; check the path"
             raise UnknownFormatError(msg, source=str(path))
+    return out
+
+
+def iter_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files to ingest: explicit files as given, directories walked recursively, sorted.
+
+    A walk skips hidden files, README* and notes (*.md, *.txt); any other file it cannot place raises,
+    because a silently skipped data file is a silently missing part of the graph. An explicit file of
+    unknown format raises too.
+
+    Raises:
+        UnknownFormatError: for a missing path or a file of unknown format.
+    """
+    out = walk_paths(paths)
     for f in out:
         detect_format(f)  # fail before reading anything, not half-way through an ingest
     return list(dict.fromkeys(out))
