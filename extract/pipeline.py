@@ -1,5 +1,10 @@
 """`hepgraph build`: ingest, link concepts, embed, SIMILAR edges, metadata. Incremental, zero LLM calls.
 
+Optionally (``settings.llm_relations``, off by default, needs an API key) Claude adds links the matcher
+missed (:mod:`hepgraph.extract.llm_relations`); its model and prompt version are part of the mentions
+stage hash, so turning it on or off re-extracts, and its outputs are cached so a re-extraction calls
+Claude only for texts it has not seen.
+
 A paper is re-extracted only when its text or the vocabulary (or the extractor's rules) changed; text is
 embedded only when no vector for its hash is cached for the model; SIMILAR edges are recomputed only
 when the set of paper vectors changed. A second build on the same input therefore processes 0 papers.
@@ -14,17 +19,22 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from hepgraph.errors import ConfigError
 from hepgraph.extract.embed import Embedder, SentenceTransformerEmbedder
 from hepgraph.extract.mentions import EXTRACTOR_VERSION, MentionExtractor
 from hepgraph.extract.similar import knn_edges
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.store import GraphStore
-from pydantic import BaseModel, ConfigDict, Field
-
 from hepgraph.models import Concept, Paper
 from hepgraph.settings import Settings
+
+if TYPE_CHECKING:
+    from hepgraph.extract.llm_relations import RelationExtractor
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +42,7 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int | None], None]
 STAGES = ("ingest", "concepts", "mentions", "embed", "similar", "meta")
 MENTIONS_STAGE = "mentions"
+_CLAUDE = "relations (Claude)"
 _CHUNK = 512
 _MAX_PROBLEMS = 50
 
@@ -52,7 +63,16 @@ class BuildReport(BaseModel):
     links: int = 0
     similar_recomputed: bool = False
     edges: dict[str, int] = Field(default_factory=dict)
-    llm_calls: int = 0
+    llm_calls: int = Field(0, description="Claude relation-extraction calls (0 unless llm_relations is on)")
+    llm_cache_hits: int = Field(0, description="papers whose Claude relations came from the cache")
+    llm_input_tokens: int = 0
+    llm_output_tokens: int = 0
+    llm_links: int = Field(0, description="links Claude added beyond the matcher's")
+    llm_failed: int = Field(0, description="papers Claude failed on; matcher links kept, retried next build")
+    llm_rejected: dict[str, int] = Field(
+        default_factory=dict, description="Claude's dropped proposals by reason"
+    )
+    warnings: list[str] = Field(default_factory=list, description="what the build left out and how to fix it")
     seconds: dict[str, float] = Field(default_factory=dict)
     skipped: dict[str, int] = Field(default_factory=dict, description="records skipped by ingest, by reason")
     problems: list[str] = Field(default_factory=list, description="the first skipped records' messages")
@@ -73,9 +93,10 @@ class _Text(BaseModel):
         return Paper(key=self.key, title_text=self.title_text, abstract_text=self.abstract_text)
 
 
-def mention_hash(text_hash: str, vocabulary_version: str) -> str:
-    """The input hash of the mentions stage for one paper."""
-    return hashlib.sha1(f"{text_hash}|{vocabulary_version}|{EXTRACTOR_VERSION}".encode()).hexdigest()[:20]
+def mention_hash(text_hash: str, vocabulary_version: str, llm: str = "") -> str:
+    """The input hash of the mentions stage for one paper; ``llm`` is the Claude extractor's tag, if on."""
+    key = f"{text_hash}|{vocabulary_version}|{EXTRACTOR_VERSION}" + (f"|{llm}" if llm else "")
+    return hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
 def concept_text(concept: Concept) -> str:
@@ -139,6 +160,7 @@ class Build:
         self._nlp = nlp
         self.progress: ProgressFn = progress or (lambda stage, done, total: None)
         self.report = BuildReport(vocabulary_version=self.vocabulary.version)
+        self._llm_tag = ""
 
     @property
     def embedder(self) -> Embedder:
@@ -160,6 +182,19 @@ class Build:
 
             self._nlp = load_pipeline(self.settings.spacy_model)
         return MentionExtractor(self.vocabulary, self._nlp)  # type: ignore[arg-type]
+
+    def _relations(self) -> RelationExtractor | None:
+        """The Claude relation extractor when ``llm_relations`` is on; None (with a warning) without a key."""
+        if not self.settings.llm_relations:
+            return None
+        from hepgraph.extract.llm_relations import RelationExtractor
+
+        try:
+            return RelationExtractor(self.settings, self.vocabulary)
+        except ConfigError as err:  # never required: build without it, and say how to turn it on
+            logger.warning("%s", err)
+            self.report.warnings.append(str(err))
+            return None
 
     @contextmanager
     def _stage(self, name: str):  # noqa: ANN202
@@ -209,25 +244,51 @@ class Build:
             self.progress("concepts", len(self.vocabulary), len(self.vocabulary))
 
     def mentions(self, texts: list[_Text]) -> None:
-        """Re-extract concept links of papers whose text or vocabulary changed."""
+        """Re-extract concept links of papers whose text, vocabulary or Claude extractor changed."""
         with self._stage("mentions"):
-            done = self.store.stage_hashes(MENTIONS_STAGE)
-            version = self.vocabulary.version
-            todo = [t for t in texts if done.get(t.key) != mention_hash(t.text_hash, version)]
-            self.progress("mentions", 0, len(todo))
-            if not todo:
-                return
-            extractor = self._extractor()
-            for lo in range(0, len(todo), _CHUNK):
-                chunk = todo[lo : lo + _CHUNK]
-                links = extractor.extract_many([t.paper() for t in chunk])
-                self.store.replace_links(links)
-                self.store.set_stage_hashes(
-                    MENTIONS_STAGE, {t.key: mention_hash(t.text_hash, version) for t in chunk}
+            relations = self._relations()
+            self._llm_tag = relations.tag if relations is not None else ""
+            try:
+                self._mentions(texts, relations)
+            finally:
+                if relations is not None:
+                    relations.close()
+                    self._count_llm(relations)
+
+    def _mentions(self, texts: list[_Text], relations: RelationExtractor | None) -> None:
+        done = self.store.stage_hashes(MENTIONS_STAGE)
+        want = {t.key: mention_hash(t.text_hash, self.vocabulary.version, self._llm_tag) for t in texts}
+        todo = [t for t in texts if done.get(t.key) != want[t.key]]
+        self.progress("mentions", 0, len(todo))
+        if not todo:
+            return
+        extractor = self._extractor()
+        for lo in range(0, len(todo), _CHUNK):
+            chunk = todo[lo : lo + _CHUNK]
+            papers = [t.paper() for t in chunk]
+            links = extractor.extract_many(papers)
+            failed = set()
+            if relations is not None:
+                failed = relations.extend(
+                    papers, links, progress=lambda i, lo=lo: self.progress(_CLAUDE, lo + i, len(todo))
                 )
-                self.report.papers_extracted += len(chunk)
-                self.report.links += sum(len(v) for v in links.values())
-                self.progress("mentions", lo + len(chunk), len(todo))
+            self.store.replace_links(links)
+            # A paper Claude failed on keeps its old stage hash, so the next build asks again.
+            self.store.set_stage_hashes(
+                MENTIONS_STAGE, {t.key: want[t.key] for t in chunk if t.key not in failed}
+            )
+            self.report.papers_extracted += len(chunk)
+            self.report.links += sum(len(v) for v in links.values())
+            self.progress("mentions", lo + len(chunk), len(todo))
+
+    def _count_llm(self, relations: RelationExtractor) -> None:
+        for name, value in relations.stats:  # RelationStats fields are the report's llm_* fields
+            setattr(self.report, f"llm_{name}", value)
+        if relations.stats.failed:
+            self.report.warnings.append(
+                f"Claude relation extraction failed on {relations.stats.failed} papers (their matcher links "
+                "are kept); the next build retries them"
+            )
 
     def embed(self, texts: list[_Text]) -> dict[str, np.ndarray]:
         """Vectors for every paper text, encoding only hashes the cache lacks; returns hash -> vector."""
@@ -288,7 +349,7 @@ class Build:
                 "vocabulary_version": self.vocabulary.version,
                 "extractor_version": EXTRACTOR_VERSION,
                 "snapshot_date": max(dates) if dates else "",
-                "llm_calls": "0",
+                "llm_relations": self._llm_tag or "off",
             }
             for key, value in values.items():
                 if self.store.get_meta(key) != value:

@@ -40,17 +40,31 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "HEPGRAPH_ANTHROPIC_API_KEY"),
-        description="Enables the Claude writer. Never logged or shown.",
+        description="Enables the Claude writer (and llm_relations). Never logged or shown.",
     )
     anthropic_base_url: str | None = Field(
         None,
         validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "HEPGRAPH_ANTHROPIC_BASE_URL"),
         description="Override the Anthropic API endpoint (a proxy, or a local stub in tests).",
     )
-    anthropic_model: str = Field("claude-haiku-4-5", description="Claude model for answers.")
+    anthropic_model: str = Field(
+        "claude-haiku-4-5", description="Claude model for answers and for relation extraction."
+    )
     llm_timeout_s: float = Field(30.0, description="Seconds before one Claude call times out.")
-    llm_max_retries: int = Field(3, description="Retries on 429/529/5xx/timeouts before the offline fallback.")
-    llm_relations: bool = Field(False, description="Optional Claude relation extraction during build (off).")
+    llm_max_retries: int = Field(
+        3,
+        description=(
+            "Retries on 429/529/5xx/timeouts before the offline fallback (answers) or skipping the paper "
+            "(relation extraction)."
+        ),
+    )
+    llm_relations: bool = Field(
+        False,
+        description=(
+            "Optional Claude relation extraction during build (off); needs an API key, cached by content "
+            "hash, token counts in the build summary."
+        ),
+    )
     neo4j_uri: str | None = Field(
         None, validation_alias=AliasChoices("NEO4J_URI", "HEPGRAPH_NEO4J_URI"), description="Neo4j URI."
     )

@@ -53,6 +53,15 @@ def _summary(report: object) -> Table:
     ]
     rows += [(f"edges {rel}", n) for rel, n in sorted(r.edges.items())]
     rows += [("records skipped", sum(r.skipped.values())), ("LLM calls", r.llm_calls)]
+    if r.llm_calls or r.llm_cache_hits or r.llm_failed:  # Claude relation extraction ran (llm_relations)
+        rows += [
+            ("LLM cache hits", r.llm_cache_hits),
+            ("LLM input tokens", r.llm_input_tokens),
+            ("LLM output tokens", r.llm_output_tokens),
+            ("LLM links added", r.llm_links),
+            ("LLM proposals rejected", sum(r.llm_rejected.values())),
+            ("LLM papers failed", r.llm_failed),
+        ]
     rows += [(f"seconds {stage}", f"{s:.1f}") for stage, s in r.seconds.items()]
     for name, value in rows:
         table.add_row(name, str(value))
@@ -73,7 +82,7 @@ def build_command(
         bool, typer.Option("--json", help="Print the build report as JSON instead of a table.")
     ] = False,
 ) -> None:
-    """Ingest, link concepts, embed and index in one incremental run (zero LLM calls)."""
+    """Ingest, link concepts, embed and index in one incremental run (no LLM calls unless llm_relations)."""
     from hepgraph.extract.pipeline import build
     from hepgraph.graph.factory import open_store
     from hepgraph.ui.cli import fail
@@ -109,6 +118,8 @@ def build_command(
         typer.echo(report.model_dump_json(indent=2))
     else:
         console.print(_summary(report))
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
 
 
 @vocab_app.command("candidates")

@@ -51,3 +51,5 @@ def test_wheel_holds_only_the_hepgraph_package(tmp_path: Path) -> None:
     assert tops == {"hepgraph", next(t for t in tops if t.endswith(".dist-info"))}
     assert "hepgraph/graph/store.py" in names
     assert any(n.startswith("hepgraph/data/vocabulary/") and n.endswith(".yaml") for n in names)
+    prompts = {"hepgraph/extract/prompts/relations.v1.md", "hepgraph/ui/answer/prompts/answer.v1.md"}
+    assert prompts <= set(names)
