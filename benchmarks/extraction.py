@@ -25,14 +25,14 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
 from hepgraph.extract.embed import SentenceTransformerEmbedder, resolve_model_path  # noqa: E402
 from hepgraph.extract.merge import merge_records  # noqa: E402
 from hepgraph.extract.pipeline import build  # noqa: E402
 from hepgraph.extract.vocabulary import load_vocabulary  # noqa: E402
 from hepgraph.graph.embedded import EmbeddedStore  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
 from hepgraph.models import PaperRecord  # noqa: E402
 from hepgraph.settings import Settings  # noqa: E402
 

@@ -14,10 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from hepgraph.extract.ingest import IngestReport, ingest
-from hepgraph.graph.embedded import EmbeddedStore
 from rich.console import Console
 from rich.table import Table
+
+from hepgraph.extract.ingest import IngestReport, ingest
+from hepgraph.graph.embedded import EmbeddedStore
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from hepgraph.graph.lexical import top_k
 from metrics import ndcg_at, percentile, read_qrels, read_queries, recall_at, reciprocal_rank
 from rich.console import Console
 from rich.table import Table
 
+from hepgraph.graph.lexical import top_k
 from hepgraph.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,8 +43,13 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with queries.tsv and qrels.tsv")
     ap.add_argument("--k", type=int, default=100, help="results per query")
     ap.add_argument("--build", action="store_true", help="build the store from ../shared/corpus when missing")
-    ap.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
-                    help="override a RetrievalConfig field for an experiment, e.g. --set alpha=0.3")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=JSON",
+        help="override a RetrievalConfig field for an experiment, e.g. --set alpha=0.3",
+    )
     ap.add_argument("--per-query", action="store_true", help="also print nDCG@10 per query")
     ap.add_argument("--json", type=Path, help="write all numbers to this JSON file")
     return ap.parse_args()
@@ -54,10 +59,21 @@ def _ensure_store(settings: Settings, build: bool) -> None:
     if settings.store_path.exists():
         return
     if not build:
-        sys.exit(f"no store at {settings.store_path}: run "
-                 f"`hepgraph --home {settings.home} build {DEFAULT_CORPUS}` or pass --build")
-    cmd = [sys.executable, "-m", "hepgraph.ui.cli", "--home", str(settings.home), "build",
-           str(DEFAULT_CORPUS), "--on-error", "skip"]
+        sys.exit(
+            f"no store at {settings.store_path}: run "
+            f"`hepgraph --home {settings.home} build {DEFAULT_CORPUS}` or pass --build"
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "hepgraph.ui.cli",
+        "--home",
+        str(settings.home),
+        "build",
+        str(DEFAULT_CORPUS),
+        "--on-error",
+        "skip",
+    ]
     subprocess.run(cmd, check=True)
 
 
@@ -103,8 +119,15 @@ def _evaluate(rankers: dict[str, Ranker], queries: list[tuple[str, str]], qrels:
             ranked = rank(query)
             ms.append((time.perf_counter() - t0) * 1000)
             rel = qrels.get(qid, set())
-            rows.append({"qid": qid, "ndcg10": ndcg_at(ranked, rel, 10), "r10": recall_at(ranked, rel, 10),
-                         "r100": recall_at(ranked, rel, 100), "mrr": reciprocal_rank(ranked, rel)})
+            rows.append(
+                {
+                    "qid": qid,
+                    "ndcg10": ndcg_at(ranked, rel, 10),
+                    "r10": recall_at(ranked, rel, 10),
+                    "r100": recall_at(ranked, rel, 100),
+                    "mrr": reciprocal_rank(ranked, rel),
+                }
+            )
         mean = {m: float(np.mean([r[m] for r in rows])) for m in ("ndcg10", "r10", "r100", "mrr")}
         out[name] = {**mean, "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "per_query": rows}
     return out
@@ -115,8 +138,15 @@ def _table(results: dict, n_queries: int, collection: int, model: str) -> Table:
     for col in ("retriever", "nDCG@10", "Recall@10", "Recall@100", "MRR", "p50 ms", "p95 ms"):
         t.add_column(col, justify="left" if col == "retriever" else "right")
     for name, r in results.items():
-        t.add_row(name, f"{r['ndcg10']:.3f}", f"{r['r10']:.3f}", f"{r['r100']:.3f}", f"{r['mrr']:.3f}",
-                  f"{r['p50_ms']:.0f}", f"{r['p95_ms']:.0f}")
+        t.add_row(
+            name,
+            f"{r['ndcg10']:.3f}",
+            f"{r['r10']:.3f}",
+            f"{r['r100']:.3f}",
+            f"{r['mrr']:.3f}",
+            f"{r['p50_ms']:.0f}",
+            f"{r['p95_ms']:.0f}",
+        )
     return t
 
 
@@ -135,8 +165,9 @@ def main() -> None:
     overrides = {kv.split("=", 1)[0]: json.loads(kv.split("=", 1)[1]) for kv in args.set}
     config = RetrievalConfig(**overrides)
     embedder = SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-    retriever = Retriever(store, embedder=embedder, vocabulary=load_vocabulary(), settings=settings,
-                          config=config)
+    retriever = Retriever(
+        store, embedder=embedder, vocabulary=load_vocabulary(), settings=settings, config=config
+    )
     queries = read_queries(args.eval / "queries.tsv")
     qrels = read_qrels(args.eval / "qrels.tsv")
     results = _evaluate(_rankers(retriever, args.k), queries, qrels)
@@ -150,8 +181,13 @@ def main() -> None:
             per.add_row(qid, *(f"{results[n]['per_query'][i]['ndcg10']:.3f}" for n in names))
         console.print(per)
     if args.json:
-        args.json.write_text(json.dumps({"config": config.model_dump(), "index_hash": retriever.index_hash,
-                                         "results": results}, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {"config": config.model_dump(), "index_hash": retriever.index_hash, "results": results},
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

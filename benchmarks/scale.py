@@ -156,7 +156,6 @@ class Grower:
 def prepare(size: int, base: Path, out: Path) -> dict:
     """Make (or reuse) the store for ``size`` papers; returns what it cost."""
     from hepgraph.graph.embedded import EmbeddedStore
-
     from hepgraph.settings import Settings
 
     base_store = EmbeddedStore(base, read_only=True)
@@ -231,7 +230,6 @@ def measure(store_path: Path, home: Path) -> dict:
     from hepgraph.extract.vocabulary import load_vocabulary
     from hepgraph.graph import retrieve
     from hepgraph.graph.embedded import EmbeddedStore
-
     from hepgraph.settings import Settings
 
     settings = Settings(home=home)

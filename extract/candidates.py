@@ -16,14 +16,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
-from hepgraph.extract.acronyms import find_definitions
-from hepgraph.extract.mentions import MentionExtractor
-from hepgraph.extract.nlp import fold
-from hepgraph.extract.vocabulary import Vocabulary
 from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from hepgraph.extract.acronyms import find_definitions
+from hepgraph.extract.mentions import MentionExtractor
+from hepgraph.extract.nlp import fold
+from hepgraph.extract.vocabulary import Vocabulary
 from hepgraph.models import Paper
 
 logger = logging.getLogger(__name__)

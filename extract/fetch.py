@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
-from hepgraph.extract.sources import arxiv_atom, inspire
-from hepgraph.extract.sources.common import Item
 
 from hepgraph.errors import IngestError
+from hepgraph.extract.sources import arxiv_atom, inspire
+from hepgraph.extract.sources.common import Item
 
 logger = logging.getLogger(__name__)
 

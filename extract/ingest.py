@@ -164,8 +164,10 @@ class IngestRun:
         if not files and not self.report.skipped:
             # A folder of notes only (or nothing): ingesting nothing is never what the user meant.
             names = ", ".join(str(p) for p in paths) or "(no paths)"
-            msg = (f"{names}: no data files found (only notes/hidden files); pass files or folders holding "
-                   ".jsonl, .json, .xml, .bib or .tsv sources")
+            msg = (
+                f"{names}: no data files found (only notes/hidden files); pass files or folders holding "
+                ".jsonl, .json, .xml, .bib or .tsv sources"
+            )
             raise IngestError(msg, source=names)
         side = self._side_files(files)
         try:

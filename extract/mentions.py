@@ -14,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from hepgraph.extract.acronyms import find_definitions
-from hepgraph.extract.latex import latex_to_text
-from hepgraph.extract.nlp import fold, make_pattern
-from hepgraph.extract.vocabulary import Vocabulary
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from hepgraph.extract.acronyms import find_definitions
+from hepgraph.extract.latex import latex_to_text
+from hepgraph.extract.nlp import fold, make_pattern
+from hepgraph.extract.vocabulary import Vocabulary
 from hepgraph.models import ConceptLink, Evidence, Paper
 
 logger = logging.getLogger(__name__)
@@ -252,7 +252,9 @@ class MentionExtractor:
         out: dict[str, list[ConceptLink]] = {}
         # spaCy refuses texts over nlp.max_length (E088): match the head of a pathological 5 MB abstract
         # instead of failing the whole build; evidence offsets stay valid for the prefix (issue 8).
-        limit = min(self.nlp.max_length, 100_000)  # real abstracts are < 10k chars; spaCy time grows with length
+        limit = min(
+            self.nlp.max_length, 100_000
+        )  # real abstracts are < 10k chars; spaCy time grows with length
         texts = ((p.text[:limit], p.key) for p in papers)
         for doc, key in self.nlp.pipe(texts, as_tuples=True, batch_size=self.batch_size, n_process=1):
             out[key] = self._links(key, doc, self.match_doc(doc)) if len(doc) else []

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Sequence
 
 from hepgraph.extract.latex import latex_to_text
-
 from hepgraph.ids import paper_key
 from hepgraph.models import SOURCE_PRIORITY, Paper, PaperRecord
 

@@ -32,7 +32,9 @@ SurfaceKind = Literal["name", "alias", "acronym", "latex"]
 CASE_INSENSITIVE_KINDS = frozenset({"name", "alias"})
 _ID = re.compile(r"^(?P<prefix>[a-z]+):[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FORM_FIELDS: tuple[tuple[str, SurfaceKind], ...] = (
-    ("aliases", "alias"), ("acronyms", "acronym"), ("latex", "latex"),
+    ("aliases", "alias"),
+    ("acronyms", "acronym"),
+    ("latex", "latex"),
 )
 
 
@@ -192,7 +194,7 @@ def _check_acyclic(concepts: list[Concept], by_id: dict[str, Concept], origins: 
         state[cid] = 1
         for parent in by_id[cid].parents:
             if state.get(parent) == 1:
-                cycle = [*path[path.index(parent):], parent]
+                cycle = [*path[path.index(parent) :], parent]
                 msg = (
                     f"{_where(origins, cid)}IS_A cycle through concept {cid!r}: {' -> '.join(cycle)}; "
                     "remove one of these parents"

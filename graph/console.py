@@ -20,11 +20,11 @@ import time
 from typing import Any
 
 import networkx as nx
-from hepgraph.graph.cypher import EXAMPLE_QUERIES
-from hepgraph.graph.store import GraphStore
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import QueryError, ReadOnlyViolation
+from hepgraph.graph.cypher import EXAMPLE_QUERIES
+from hepgraph.graph.store import GraphStore
 from hepgraph.nodes import author_node, concept_node, paper_node, split_node
 from hepgraph.results import SubgraphEdge, SubgraphNode
 

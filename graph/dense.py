@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from hepgraph.graph.lexical import top_k
 
 
@@ -40,8 +41,10 @@ class DenseIndex:
         """Cosine similarity of ``vector`` to every paper (0 for papers without a vector)."""
         v = np.asarray(vector, dtype=np.float32).ravel()
         if v.shape[0] != self.dim:
-            msg = (f"query vector has dimension {v.shape[0]} but the index has {self.dim}: "
-                   "embed the query with the model that embedded the papers")
+            msg = (
+                f"query vector has dimension {v.shape[0]} but the index has {self.dim}: "
+                "embed the query with the model that embedded the papers"
+            )
             raise ValueError(msg)
         norm = float(np.linalg.norm(v))
         if norm == 0:

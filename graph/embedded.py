@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from hepgraph.graph import sqlite_schema as sq
-from hepgraph.graph.store import StoreStats, WriteReport
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
+from hepgraph.graph import sqlite_schema as sq
+from hepgraph.graph.store import StoreStats, WriteReport
 from hepgraph.models import (
     Author,
     Citation,

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
-from hepgraph.graph.view import GraphView
 
+from hepgraph.graph.view import GraphView
 from hepgraph.nodes import QUESTION_NODE
 from hepgraph.results import PathEdge
 
@@ -30,8 +30,14 @@ class PathFinder:
     """
 
     def __init__(
-        self, view: GraphView, PT: sp.csr_matrix, mass: np.ndarray, seed_edges: Mapping[int, PathEdge],
-        *, max_paths: int = 3, max_hops: int = 3,
+        self,
+        view: GraphView,
+        PT: sp.csr_matrix,
+        mass: np.ndarray,
+        seed_edges: Mapping[int, PathEdge],
+        *,
+        max_paths: int = 3,
+        max_hops: int = 3,
     ) -> None:
         self.view = view
         self.PT = PT

@@ -109,7 +109,9 @@ class ExploreIndex:
             co.update(self.concepts_of.get(key, set()) - {concept_id})
 
         def ranked(type_filter: set[str] | None) -> list[ConceptSummary]:
-            ids = [cid for cid, _ in sorted(co.items(), key=lambda kv: (-kv[1], kv[0])) if cid in self.concepts]
+            ids = [
+                cid for cid, _ in sorted(co.items(), key=lambda kv: (-kv[1], kv[0])) if cid in self.concepts
+            ]
             if type_filter is not None:
                 ids = [cid for cid in ids if self.concepts[cid].type in type_filter]
             return [self.summary(cid).model_copy(update={"papers": co[cid]}) for cid in ids[:top]]
@@ -149,7 +151,5 @@ class ExploreIndex:
             m_papers = set(self.papers_of[m])
             for t in top_topics:
                 n = len(m_papers & set(self.papers_of[t]))
-                cells.append(
-                    MatrixCell(method=self.concepts[m].name, topic=self.concepts[t].name, papers=n)
-                )
+                cells.append(MatrixCell(method=self.concepts[m].name, topic=self.concepts[t].name, papers=n))
         return cells

@@ -88,8 +88,9 @@ class LexicalIndex:
         """The stemmed, stopword-free query terms that occur in the collection."""
         import bm25s
 
-        toks = bm25s.tokenize(query, stopwords="en", stemmer=self._stem, return_ids=False,
-                              show_progress=False)
+        toks = bm25s.tokenize(
+            query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False
+        )
         return [t for t in toks[0] if t in self._vocab] if toks else []
 
     def scores(self, query: str) -> np.ndarray:

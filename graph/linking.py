@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from hepgraph.extract.embed import Embedder
 from hepgraph.graph.view import GraphView
-
 from hepgraph.models import Paper
 from hepgraph.results import LinkedConcept
 
@@ -58,9 +58,16 @@ class QuestionLinker:
     """
 
     def __init__(
-        self, view: GraphView, embedder: Embedder, *, extractor: object | None = None,
-        min_cosine: float = 0.5, max_embedding_links: int = 3, fallback_only: bool = True,
-        concept_vectors: tuple[list[str], np.ndarray] | None = None, cache_dir: Path | None = None,
+        self,
+        view: GraphView,
+        embedder: Embedder,
+        *,
+        extractor: object | None = None,
+        min_cosine: float = 0.5,
+        max_embedding_links: int = 3,
+        fallback_only: bool = True,
+        concept_vectors: tuple[list[str], np.ndarray] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.view = view
         self.embedder = embedder
@@ -110,8 +117,13 @@ class QuestionLinker:
         if i is None:
             return None
         j = i - self.view.n_papers
-        return LinkedConcept(id=concept_id, name=self.view.concept_names[j], type=self.view.concept_types[j],
-                             how=how, score=round(float(score), 6))  # type: ignore[arg-type]
+        return LinkedConcept(
+            id=concept_id,
+            name=self.view.concept_names[j],
+            type=self.view.concept_types[j],
+            how=how,
+            score=round(float(score), 6),
+        )  # type: ignore[arg-type]
 
     def _match(self, question: str) -> tuple[list[LinkedConcept], dict[str, str]]:
         if self.extractor is None:

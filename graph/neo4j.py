@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 
 import neo4j
 import numpy as np
-from hepgraph.graph import cypher as q
-from hepgraph.graph import neo4j_rows as rows
-from hepgraph.graph.store import StoreStats, WriteReport
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from hepgraph.errors import GraphStoreError
+from hepgraph.graph import cypher as q
+from hepgraph.graph import neo4j_rows as rows
+from hepgraph.graph.store import StoreStats, WriteReport
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
 from hepgraph.settings import Settings
 

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import neo4j
-from hepgraph.graph import cypher as q
-from hepgraph.graph.store import WriteReport
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
 from hepgraph.errors import GraphStoreError
+from hepgraph.graph import cypher as q
+from hepgraph.graph.store import WriteReport
 from hepgraph.models import Author, Concept, ConceptLink, Evidence, Paper, PaperRecord
 
 INDEX_VERSION = "_index_version"  # meta keys starting with "_" are bookkeeping, as in the embedded store

@@ -88,8 +88,14 @@ class Retriever:
     """
 
     def __init__(
-        self, store: GraphStore, *, embedder: Embedder, vocabulary: Any = None, nlp: Any = None,
-        settings: Settings | None = None, config: RetrievalConfig | None = None,
+        self,
+        store: GraphStore,
+        *,
+        embedder: Embedder,
+        vocabulary: Any = None,
+        nlp: Any = None,
+        settings: Settings | None = None,
+        config: RetrievalConfig | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.config = config or RetrievalConfig()
@@ -100,8 +106,12 @@ class Retriever:
         self.lexical = LexicalIndex.load_or_build(cache_dir, v.index_hash, v.paper_keys, v.paper_texts)
         self.dense = DenseIndex(v.paper_keys, v.embeddings) if v.embeddings.shape[1] else None
         self.linker = QuestionLinker(
-            v, embedder, extractor=_extractor(vocabulary, nlp, self.settings), cache_dir=cache_dir,
-            min_cosine=self.config.concept_min_cosine, max_embedding_links=self.config.concept_max_embedding,
+            v,
+            embedder,
+            extractor=_extractor(vocabulary, nlp, self.settings),
+            cache_dir=cache_dir,
+            min_cosine=self.config.concept_min_cosine,
+            max_embedding_links=self.config.concept_max_embedding,
             fallback_only=self.config.concept_embedding_fallback,
             concept_vectors=_concept_vectors(store, vocabulary, embedder),
         )
@@ -190,8 +200,11 @@ class Retriever:
             if i is None:
                 continue
             concepts[i - v.n_papers] = c.score * self._concept_idf[i - v.n_papers]
-            rel, ev = ("MATCHES", uq.surfaces.get(c.id, c.name)) if c.how == "matcher" else (
-                "RESEMBLES", f"cosine {c.score:.2f}")
+            rel, ev = (
+                ("MATCHES", uq.surfaces.get(c.id, c.name))
+                if c.how == "matcher"
+                else ("RESEMBLES", f"cosine {c.score:.2f}")
+            )
             edges[i] = question_edge(rel, v.node_id(i), ev)
         follow = np.zeros(v.n_nodes)
         for node in seed_nodes:
@@ -203,8 +216,12 @@ class Retriever:
             edges[i] = question_edge("FOLLOWS_UP", node)
         parts = [(np.concatenate([papers, np.zeros(v.n_nodes - v.n_papers)]), 1.0)]
         if concepts.any():
-            parts.append((np.concatenate([np.zeros(v.n_papers), concepts, np.zeros(len(v.author_keys))]),
-                          cfg.concept_share))
+            parts.append(
+                (
+                    np.concatenate([np.zeros(v.n_papers), concepts, np.zeros(len(v.author_keys))]),
+                    cfg.concept_share,
+                )
+            )
         if follow.any():
             parts.append((follow, cfg.followup_share))
         return _mix(parts), edges
@@ -256,21 +273,31 @@ class Retriever:
         for i in order:
             paths = finder.paths(i)
             names = self._concept_names(i, linked, paths)
-            out.append(ScoredPaper(
-                key=v.paper_keys[i], arxiv_id=v.paper_arxiv[i] or None,
-                # Running minimum: percentages never rise down the list (MMR may reorder by a little).
-                score=min(self._relevance(float(cos[i]), float(mass[i]) / top_mass, best_cos),
-                          out[-1].score if out else 1.0),
-                raw_score=float(mass[i]), title=v.paper_titles[i],
-                year=int(v.paper_years[i]) if v.paper_years[i] > 0 else None,
-                category=v.paper_categories[i] or None, concepts=names, paths=paths,
-            ))
+            out.append(
+                ScoredPaper(
+                    key=v.paper_keys[i],
+                    arxiv_id=v.paper_arxiv[i] or None,
+                    # Running minimum: percentages never rise down the list (MMR may reorder by a little).
+                    score=min(
+                        self._relevance(float(cos[i]), float(mass[i]) / top_mass, best_cos),
+                        out[-1].score if out else 1.0,
+                    ),
+                    raw_score=float(mass[i]),
+                    title=v.paper_titles[i],
+                    year=int(v.paper_years[i]) if v.paper_years[i] > 0 else None,
+                    category=v.paper_categories[i] or None,
+                    concepts=names,
+                    paths=paths,
+                )
+            )
         return out
 
     def _concept_names(self, i: int, linked: set[int | None], paths: list[list[PathEdge]]) -> list[str]:
         """Names of the question's concepts this paper mentions, then concepts on its paths."""
         v = self.view
-        row = self._paper_concepts.indices[self._paper_concepts.indptr[i]: self._paper_concepts.indptr[i + 1]]
+        row = self._paper_concepts.indices[
+            self._paper_concepts.indptr[i] : self._paper_concepts.indptr[i + 1]
+        ]
         ids = [j + v.n_papers for j in sorted(row.tolist()) if j + v.n_papers in linked]
         for path in paths:
             for edge in path:

@@ -24,9 +24,8 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from hepgraph.extract.merge import merge_records, record_identity
-
 from hepgraph.errors import GraphStoreError
+from hepgraph.extract.merge import merge_records, record_identity
 from hepgraph.models import Paper, PaperRecord
 
 logger = logging.getLogger(__name__)

@@ -119,7 +119,7 @@ class GraphStore(Protocol):
         """Cached vectors for the hashes that have one."""
 
     def stage_hashes(self, stage: str) -> dict[str, str]:
-        """paper key -> input hash recorded when a build stage last processed the paper."""
+        """Paper key -> input hash recorded when a build stage last processed the paper."""
 
     def set_stage_hashes(self, stage: str, hashes: Mapping[str, str]) -> None:
         """Record what a build stage processed, so the next build skips unchanged papers."""

@@ -28,8 +28,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from hepgraph.graph.store import GraphStore
 
+from hepgraph.graph.store import GraphStore
 from hepgraph.nodes import author_node, concept_node, paper_node
 
 logger = logging.getLogger(__name__)
@@ -213,8 +213,18 @@ class GraphView:
             "paper_years": self.paper_years,
             "embeddings": self.embeddings,
         }
-        for name in ("paper_keys", "paper_arxiv", "paper_titles", "paper_texts", "paper_categories",
-                     "concept_ids", "concept_names", "concept_types", "concept_texts", "author_keys"):
+        for name in (
+            "paper_keys",
+            "paper_arxiv",
+            "paper_titles",
+            "paper_texts",
+            "paper_categories",
+            "concept_ids",
+            "concept_names",
+            "concept_types",
+            "concept_texts",
+            "author_keys",
+        ):
             arrays[name] = np.array(getattr(self, name), dtype=str)
         for etype, e in self.edges.items():
             for part in ("src", "dst", "weight", "rels", "evidence"):
@@ -233,14 +243,36 @@ class GraphView:
         edges: dict[str, EdgeList] = {}
         for etype in EDGE_TYPES:
             if f"edge.{etype}.src" in data:
-                edges[etype] = EdgeList(*(data.get(f"edge.{etype}.{p}") for p in  # type: ignore[arg-type]
-                                          ("src", "dst", "weight", "rels", "evidence")))
-        lists = {k: data[k].tolist() for k in ("paper_keys", "paper_arxiv", "paper_titles", "paper_texts",
-                                               "paper_categories", "concept_ids", "concept_names",
-                                               "concept_types", "concept_texts", "author_keys")}
+                edges[etype] = EdgeList(
+                    *(
+                        data.get(f"edge.{etype}.{p}")
+                        for p in ("src", "dst", "weight", "rels", "evidence")  # type: ignore[arg-type]
+                    )
+                )
+        lists = {
+            k: data[k].tolist()
+            for k in (
+                "paper_keys",
+                "paper_arxiv",
+                "paper_titles",
+                "paper_texts",
+                "paper_categories",
+                "concept_ids",
+                "concept_names",
+                "concept_types",
+                "concept_texts",
+                "author_keys",
+            )
+        }
         meta = data["meta"].tolist()
-        return cls(index_hash=meta[0], model=meta[1], paper_years=data["paper_years"],
-                   embeddings=data["embeddings"], edges=edges, **lists)
+        return cls(
+            index_hash=meta[0],
+            model=meta[1],
+            paper_years=data["paper_years"],
+            embeddings=data["embeddings"],
+            edges=edges,
+            **lists,
+        )
 
 
 def load_view(
@@ -312,12 +344,24 @@ def build_view(
             links.append((pidx[link.paper_key], cidx[link.concept_id], float(link.count), link.rel, ev))
     links.sort()
     is_a = sorted({(cidx[c.id], cidx[p], 1.0) for c in concepts for p in c.parents if p in cidx})
-    similar = sorted((pidx[e.a], pidx[e.b], float(e.score)) for e in store.iter_similar()
-                     if e.a in pidx and e.b in pidx and e.a != e.b)
-    cites = sorted({(pidx[c.citing], pidx[c.cited], 1.0) for c in store.iter_citations()
-                    if c.citing in pidx and c.cited in pidx and c.citing != c.cited})
-    edges = {"MENTIONS": _edge_list(links, with_rel=True), "IS_A": _edge_list(is_a),
-             "SIMILAR": _edge_list(similar), "CITES": _edge_list(cites)}
+    similar = sorted(
+        (pidx[e.a], pidx[e.b], float(e.score))
+        for e in store.iter_similar()
+        if e.a in pidx and e.b in pidx and e.a != e.b
+    )
+    cites = sorted(
+        {
+            (pidx[c.citing], pidx[c.cited], 1.0)
+            for c in store.iter_citations()
+            if c.citing in pidx and c.cited in pidx and c.citing != c.cited
+        }
+    )
+    edges = {
+        "MENTIONS": _edge_list(links, with_rel=True),
+        "IS_A": _edge_list(is_a),
+        "SIMILAR": _edge_list(similar),
+        "CITES": _edge_list(cites),
+    }
     author_keys: list[str] = []
     if include_authors:
         pairs = sorted({(a, p) for a, p in store.iter_authorship() if p in pidx})
@@ -333,19 +377,33 @@ def build_view(
         if h in found:
             emb[i] = found[h]
     if len(found) < len(papers):
-        logger.warning("%s of %s papers have no %s embedding: they are found by words and the graph only",
-                       len(papers) - len(found), len(papers), model)
+        logger.warning(
+            "%s of %s papers have no %s embedding: they are found by words and the graph only",
+            len(papers) - len(found),
+            len(papers),
+            model,
+        )
     view = GraphView(
-        index_hash=index_hash or store.index_hash(), model=model,
-        paper_keys=[p.key for p in papers], paper_arxiv=[p.arxiv_id or "" for p in papers],
-        paper_titles=[p.title_text or p.title for p in papers], paper_texts=[p.text for p in papers],
+        index_hash=index_hash or store.index_hash(),
+        model=model,
+        paper_keys=[p.key for p in papers],
+        paper_arxiv=[p.arxiv_id or "" for p in papers],
+        paper_titles=[p.title_text or p.title for p in papers],
+        paper_texts=[p.text for p in papers],
         paper_years=np.array([p.year or -1 for p in papers], dtype=np.int32),
         paper_categories=[p.primary_category or "" for p in papers],
-        concept_ids=[c.id for c in concepts], concept_names=[c.name for c in concepts],
+        concept_ids=[c.id for c in concepts],
+        concept_names=[c.name for c in concepts],
         concept_types=[c.type for c in concepts],
         concept_texts=[_concept_text(c.name, c.aliases, c.description) for c in concepts],
-        author_keys=author_keys, edges=edges, embeddings=emb,
+        author_keys=author_keys,
+        edges=edges,
+        embeddings=emb,
     )
-    logger.info("graph view: %s papers, %s concepts, edges %s", view.n_papers, view.n_concepts,
-                {k: len(v) for k, v in edges.items()})
+    logger.info(
+        "graph view: %s papers, %s concepts, edges %s",
+        view.n_papers,
+        view.n_concepts,
+        {k: len(v) for k, v in edges.items()},
+    )
     return view

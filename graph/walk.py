@@ -132,8 +132,13 @@ class WalkOperator:
         return cls(sp.csr_matrix(P.T), np.flatnonzero(is_dangling))  # x @ P as P.T @ x: CSR mat-vec
 
     def run(
-        self, personalization: np.ndarray | None, *, alpha: float = 0.85, tol: float = 1e-10,
-        max_iter: int = 100, dangling: np.ndarray | None = None,
+        self,
+        personalization: np.ndarray | None,
+        *,
+        alpha: float = 0.85,
+        tol: float = 1e-10,
+        max_iter: int = 100,
+        dangling: np.ndarray | None = None,
     ) -> np.ndarray:
         """Power iteration from the uniform vector; arguments as in :func:`personalized_pagerank`."""
         n = self.n

@@ -14,9 +14,7 @@ _OLD_STYLE = re.compile(
     r"^(?P<archive>[a-z][a-z\-]*)(?:\.[a-z]{2})?/(?P<num>\d{7})(?:v\d+)?$", re.IGNORECASE | re.ASCII
 )
 _NEW_STYLE = re.compile(r"^(?P<num>\d{4}\.\d{4,5})(?:v\d+)?$", re.ASCII)
-_PREFIX = re.compile(
-    r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:|oai:arxiv\.org:)", re.I
-)
+_PREFIX = re.compile(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:|oai:arxiv\.org:)", re.I)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$", re.ASCII)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 
@@ -85,7 +83,10 @@ def normalize_inspire_id(raw: str | int | None) -> str | None:
 
 
 def paper_key(
-    *, arxiv_id: str | None = None, doi: str | None = None, inspire_id: str | None = None,
+    *,
+    arxiv_id: str | None = None,
+    doi: str | None = None,
+    inspire_id: str | None = None,
     fallback: str | None = None,
 ) -> str | None:
     """The store's primary key for a paper: its arXiv id, else ``doi:...``, ``inspire:...``, ``ref:...``.
@@ -103,12 +104,27 @@ def paper_key(
     return None
 
 
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae",
-                       "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th"})
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "þ": "th",
+    }
+)
 
 
 def author_key(name: str) -> str:
-    """A stable key for an author: folded last name plus first initial ("Aad, Georges" -> "aad_g").
+    r"""A stable key for an author: folded last name plus first initial ("Aad, Georges" -> "aad_g").
 
     Name disambiguation is out of scope; this merges spellings that differ only in accents,
     punctuation or given-name completeness, which is what cross-source merging needs.

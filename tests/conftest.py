@@ -53,7 +53,15 @@ def hepml_slice_file(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     """A small real slice: arxiv-hep.jsonl records whose abstracts mention machine learning (~300 papers)."""
     out = tmp_path_factory.mktemp("slice") / "arxiv-hep-slice.jsonl"
     keep: list[str] = []
-    words = ("neural", "machine learning", "anomaly", "autoencoder", "transformer", "graph network", "adversarial")
+    words = (
+        "neural",
+        "machine learning",
+        "anomaly",
+        "autoencoder",
+        "transformer",
+        "graph network",
+        "adversarial",
+    )
     with (corpus_dir / "arxiv-hep.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
@@ -69,7 +77,10 @@ def hepml_slice_file(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip browser/neo4j/live-API tests with a reason when their resource is absent."""
     skips = {
-        "neo4j": (not os.environ.get("NEO4J_URI"), "set NEO4J_URI (and NEO4J_PASSWORD) to run the Neo4j suite"),
+        "neo4j": (
+            not os.environ.get("NEO4J_URI"),
+            "set NEO4J_URI (and NEO4J_PASSWORD) to run the Neo4j suite",
+        ),
         "anthropic_live": (
             not os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("CI") == "true",
             "live Anthropic tests need ANTHROPIC_API_KEY and the network",

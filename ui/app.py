@@ -30,9 +30,8 @@ pages = st.navigation(
 
 def _sidebar() -> None:
     """What graph this is, at a glance; a missing store is reported by the page itself."""
-    from hepgraph.ui import resources
-
     from hepgraph.errors import HepGraphError
+    from hepgraph.ui import resources
 
     st.sidebar.caption(
         "**hepgraph** · a knowledge graph of the HEP literature. Answers cite only indexed papers."

@@ -36,7 +36,11 @@ def main(
     ctx: typer.Context,
     home: Annotated[
         Path | None,
-        typer.Option("--home", envvar="HEPGRAPH_HOME", help="Directory of the graph store (default: per-user data dir)."),
+        typer.Option(
+            "--home",
+            envvar="HEPGRAPH_HOME",
+            help="Directory of the graph store (default: per-user data dir).",
+        ),
     ] = None,
     backend: Annotated[
         str | None, typer.Option("--backend", help="Graph store backend: embedded (default) or neo4j.")

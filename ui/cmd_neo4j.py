@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from hepgraph.graph.store import GraphStore, WriteReport
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hepgraph.errors import ConfigError, HepGraphError
+from hepgraph.graph.store import GraphStore, WriteReport
 from hepgraph.models import Paper, PaperRecord
 from hepgraph.settings import Settings
 

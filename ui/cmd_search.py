@@ -41,8 +41,10 @@ def read_batch(path: Path) -> Iterator[tuple[str, str]]:
                 if n == 1 and head == ["qid", "query"]:
                     continue
                 if len(row) < 2:
-                    msg = (f"{path}:{n}: expected qid<TAB>query, got {row[0][:60]!r}: "
-                           "separate the columns by a tab")
+                    msg = (
+                        f"{path}:{n}: expected qid<TAB>query, got {row[0][:60]!r}: "
+                        "separate the columns by a tab"
+                    )
                     raise QueryError(msg)
                 yield row[0].strip(), row[1]
     except OSError as err:
@@ -63,12 +65,26 @@ def batch_record(qid: str, result: RetrievalResult) -> dict:
 def _table(result: RetrievalResult) -> Table:
     linked = ", ".join(c.name for c in result.linked_concepts) or "none"
     t = Table(title=f"{result.query}  [dim](concepts: {linked}; {result.ms:.0f} ms)[/]", title_justify="left")
-    for col, just in (("#", "right"), ("%", "right"), ("id", "left"), ("category", "left"), ("title", "left"),
-                      ("year", "right"), ("linked concepts", "left")):
+    for col, just in (
+        ("#", "right"),
+        ("%", "right"),
+        ("id", "left"),
+        ("category", "left"),
+        ("title", "left"),
+        ("year", "right"),
+        ("linked concepts", "left"),
+    ):
         t.add_column(col, justify=just, overflow="fold" if col == "title" else "ellipsis")
     for rank, r in enumerate(result.results, start=1):
-        t.add_row(str(rank), f"{r.score:.0%}", r.arxiv_id or r.key, r.category or "", r.title,
-                  str(r.year or ""), ", ".join(r.concepts[:3]))
+        t.add_row(
+            str(rank),
+            f"{r.score:.0%}",
+            r.arxiv_id or r.key,
+            r.category or "",
+            r.title,
+            str(r.year or ""),
+            ", ".join(r.concepts[:3]),
+        )
     return t
 
 

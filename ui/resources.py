@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+
 from hepgraph.graph.explore import ExploreIndex
 from hepgraph.graph.store import GraphStore
-
 from hepgraph.results import Answer
 from hepgraph.settings import Settings
 

@@ -82,9 +82,14 @@ def entry_to_record(entry: model.Entry, *, origin: str, note: str = "") -> Paper
     arxiv_id = normalize_arxiv_id(fields.get("eprint")) if prefix in ("arxiv", "") else None
     if arxiv_id is None and prefix in ("arxiv", "") and fields.get("eprint", "").strip():
         # A typo'd eprint must not silently turn the paper into an unmerged ref:<citekey> (issue 8 catalogue).
-        return problem(SOURCE, origin, location, f"eprint {fields['eprint'][:60]!r} is not an arXiv id",
-                       "fix the eprint field (e.g. 2101.08320 or hep-ph/9709356) or remove it",
-                       record_id=entry.key)
+        return problem(
+            SOURCE,
+            origin,
+            location,
+            f"eprint {fields['eprint'][:60]!r} is not an arXiv id",
+            "fix the eprint field (e.g. 2101.08320 or hep-ph/9709356) or remove it",
+            record_id=entry.key,
+        )
     try:
         return PaperRecord(
             source=SOURCE,

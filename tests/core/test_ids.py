@@ -121,7 +121,9 @@ def test_doi_forms_agree(doi: str) -> None:
     assert normalize_doi(f"doi:{doi.upper()}") == expected
 
 
-@pytest.mark.parametrize(("name", "key"), [("Kozioł, Jan", "koziol_j"), ("Ulf-G. Meißner", "meissner_u"),
-                                           ("Jørgensen, Mads", "jorgensen_m")])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("Kozioł, Jan", "koziol_j"), ("Ulf-G. Meißner", "meissner_u"), ("Jørgensen, Mads", "jorgensen_m")],
+)
 def test_author_key_keeps_letters_nfkd_cannot_decompose(name: str, key: str) -> None:
     assert author_key(name) == key

@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FOLDERS = {"hepgraph": "hepgraph", "extract": "hepgraph.extract", "graph": "hepgraph.graph", "ui": "hepgraph.ui",
-           "data": "hepgraph.data"}
+FOLDERS = {
+    "hepgraph": "hepgraph",
+    "extract": "hepgraph.extract",
+    "graph": "hepgraph.graph",
+    "ui": "hepgraph.ui",
+    "data": "hepgraph.data",
+}
 
 
 def _declared() -> list[str]:
@@ -42,8 +47,20 @@ def test_subpackages_import_from_the_card_folders() -> None:
 @pytest.mark.slow
 def test_wheel_holds_only_the_hepgraph_package(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(REPO),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
     )
     (wheel,) = tmp_path.glob("hepgraph-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

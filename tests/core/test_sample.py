@@ -22,8 +22,20 @@ PAPERS = SAMPLE / "papers.jsonl"
 CITATIONS = SAMPLE / "citations.tsv"
 
 SNAPSHOT_KEYS = (
-    "id", "submitter", "authors", "title", "comments", "journal-ref", "doi", "report-no",
-    "categories", "license", "abstract", "versions", "update_date", "authors_parsed",
+    "id",
+    "submitter",
+    "authors",
+    "title",
+    "comments",
+    "journal-ref",
+    "doi",
+    "report-no",
+    "categories",
+    "license",
+    "abstract",
+    "versions",
+    "update_date",
+    "authors_parsed",
 )
 NOTE = "summary written for hepgraph's sample; not the arXiv abstract"
 MAX_SHARED_RUN = 6  # no run of this many consecutive words may be shared with the real abstract

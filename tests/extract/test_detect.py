@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.sources import detect
 
 from hepgraph.errors import UnknownFormatError
+from hepgraph.extract.sources import detect
 from hepgraph.models import PaperRecord
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.ingest import IngestReport, ingest, reason_label
-from hepgraph.graph.embedded import EmbeddedStore
 
 from hepgraph.errors import IngestError
+from hepgraph.extract.ingest import IngestReport, ingest, reason_label
+from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import RecordProblem
 
 

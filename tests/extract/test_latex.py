@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.latex import latex_to_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from hepgraph.extract.latex import latex_to_text
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hepgraph.extract.merge import earliest_date, merge_records, precedence_order
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hepgraph.extract.merge import earliest_date, merge_records, precedence_order
 from hepgraph.models import Author, PaperRecord
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from hepgraph.extract.embed import SentenceTransformerEmbedder
 from hepgraph.extract.pipeline import BuildReport, build, concept_matrix
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.embedded import EmbeddedStore
-
 from hepgraph.settings import Settings
 
 pytestmark = pytest.mark.corpus

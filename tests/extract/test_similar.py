@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from hepgraph.extract.embed import SentenceTransformerEmbedder
 from hepgraph.extract.similar import knn_edges
 

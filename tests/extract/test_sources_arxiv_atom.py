@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from hepgraph.extract.sources import arxiv_atom
-
 from hepgraph.models import PaperRecord, RecordProblem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -9,10 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.sources import arxiv_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hepgraph.extract.sources import arxiv_jsonl
 from hepgraph.models import PaperRecord, RecordProblem
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.sources import bibtex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hepgraph.extract.sources import bibtex
 from hepgraph.models import PaperRecord, RecordProblem
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.sources import citations
 
+from hepgraph.extract.sources import citations
 from hepgraph.models import Citation, ExternalWork, RecordProblem
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"

@@ -7,8 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.sources import inspire
 
+from hepgraph.extract.sources import inspire
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import Citation, PaperRecord, RecordProblem
 

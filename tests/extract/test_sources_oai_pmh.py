@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.sources import oai_pmh
 
+from hepgraph.extract.sources import oai_pmh
 from hepgraph.models import PaperRecord, RecordProblem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -11,9 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hepgraph.extract.vocabulary import SurfaceForm, Vocabulary, default_directory, load_vocabulary
 
 from hepgraph.errors import ConfigError
+from hepgraph.extract.vocabulary import SurfaceForm, Vocabulary, default_directory, load_vocabulary
 
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "data" / "vocabulary"
 
@@ -44,7 +44,12 @@ def write(tmp_path: Path, name: str, body: str) -> Path:
 def test_default_directory_is_the_repo_data_folder() -> None:
     assert default_directory().resolve() == VOCAB_DIR.resolve()
     assert sorted(p.name for p in VOCAB_DIR.glob("*.yaml")) == [
-        "datasets.yaml", "experiments.yaml", "methods.yaml", "processes.yaml", "tasks.yaml", "topics.yaml",
+        "datasets.yaml",
+        "experiments.yaml",
+        "methods.yaml",
+        "processes.yaml",
+        "tasks.yaml",
+        "topics.yaml",
     ]
 
 
@@ -213,8 +218,13 @@ def _raises(tmp_path: Path, files: dict[str, str], *needles: str) -> None:
 
 
 def test_unknown_type(tmp_path: Path) -> None:
-    _raises(tmp_path, {"m.yaml": GOOD.replace("type: Method", "type: Algorithm")},
-            "m.yaml", "unknown concept type 'Algorithm'", "use one of")
+    _raises(
+        tmp_path,
+        {"m.yaml": GOOD.replace("type: Method", "type: Algorithm")},
+        "m.yaml",
+        "unknown concept type 'Algorithm'",
+        "use one of",
+    )
 
 
 def test_duplicate_id_across_files(tmp_path: Path) -> None:
@@ -224,20 +234,37 @@ def test_duplicate_id_across_files(tmp_path: Path) -> None:
           - id: method:autoencoder
             name: another autoencoder
         """
-    _raises(tmp_path, {"a.yaml": GOOD, "b.yaml": other},
-            "b.yaml", "duplicate concept id 'method:autoencoder'", "a.yaml", "rename")
+    _raises(
+        tmp_path,
+        {"a.yaml": GOOD, "b.yaml": other},
+        "b.yaml",
+        "duplicate concept id 'method:autoencoder'",
+        "a.yaml",
+        "rename",
+    )
 
 
 def test_missing_parent(tmp_path: Path) -> None:
     body = GOOD.replace("parents: [method:autoencoder]", "parents: [method:generative-model]")
-    _raises(tmp_path, {"m.yaml": body}, "m.yaml", "method:variational-autoencoder",
-            "'method:generative-model', which is not defined")
+    _raises(
+        tmp_path,
+        {"m.yaml": body},
+        "m.yaml",
+        "method:variational-autoencoder",
+        "'method:generative-model', which is not defined",
+    )
 
 
 def test_is_a_cycle(tmp_path: Path) -> None:
     body = GOOD.replace("    parents: []\n", "    parents: [method:variational-autoencoder]\n", 1)
-    _raises(tmp_path, {"m.yaml": body}, "IS_A cycle", "method:autoencoder", "method:variational-autoencoder",
-            "remove one of these parents")
+    _raises(
+        tmp_path,
+        {"m.yaml": body},
+        "IS_A cycle",
+        "method:autoencoder",
+        "method:variational-autoencoder",
+        "remove one of these parents",
+    )
 
 
 def test_self_parent(tmp_path: Path) -> None:
@@ -247,8 +274,14 @@ def test_self_parent(tmp_path: Path) -> None:
 
 def test_alias_claimed_twice_case_folded(tmp_path: Path) -> None:
     body = GOOD.replace("aliases: []", "aliases: [Auto-Encoder]")
-    _raises(tmp_path, {"m.yaml": body}, "'Auto-Encoder'", "method:variational-autoencoder",
-            "already claimed by 'method:autoencoder'", "keep it on one concept only")
+    _raises(
+        tmp_path,
+        {"m.yaml": body},
+        "'Auto-Encoder'",
+        "method:variational-autoencoder",
+        "already claimed by 'method:autoencoder'",
+        "keep it on one concept only",
+    )
 
 
 def test_acronym_claimed_twice_exact(tmp_path: Path) -> None:
@@ -274,32 +307,59 @@ def test_name_claimed_twice_across_files(tmp_path: Path) -> None:
           - id: task:autoencoding
             name: Autoencoder
         """
-    _raises(tmp_path, {"a.yaml": GOOD, "b.yaml": other},
-            "'Autoencoder'", "task:autoencoding", "method:autoencoder")
+    _raises(
+        tmp_path,
+        {"a.yaml": GOOD, "b.yaml": other},
+        "'Autoencoder'",
+        "task:autoencoding",
+        "method:autoencoder",
+    )
 
 
 def test_empty_name(tmp_path: Path) -> None:
-    _raises(tmp_path, {"m.yaml": GOOD.replace("name: autoencoder\n", "name: '  '\n", 1)},
-            "m.yaml", "method:autoencoder", "empty name")
+    _raises(
+        tmp_path,
+        {"m.yaml": GOOD.replace("name: autoencoder\n", "name: '  '\n", 1)},
+        "m.yaml",
+        "method:autoencoder",
+        "empty name",
+    )
 
 
 def test_missing_name(tmp_path: Path) -> None:
-    _raises(tmp_path, {"m.yaml": GOOD.replace("        name: autoencoder\n", "", 1)},
-            "m.yaml", "method:autoencoder", "name")
+    _raises(
+        tmp_path,
+        {"m.yaml": GOOD.replace("        name: autoencoder\n", "", 1)},
+        "m.yaml",
+        "method:autoencoder",
+        "name",
+    )
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
-    _raises(tmp_path, {"m.yaml": GOOD.replace("aliases: [auto-encoder]", "aliases: [auto-encoder")},
-            "m.yaml", "YAML syntax error")
+    _raises(
+        tmp_path,
+        {"m.yaml": GOOD.replace("aliases: [auto-encoder]", "aliases: [auto-encoder")},
+        "m.yaml",
+        "YAML syntax error",
+    )
 
 
 def test_bad_id_and_unknown_field(tmp_path: Path) -> None:
-    _raises(tmp_path, {"m.yaml": GOOD.replace("id: method:autoencoder\n", "id: topic:autoencoder\n", 1)},
-            "'topic:autoencoder'", "method:kebab-case-name")
+    _raises(
+        tmp_path,
+        {"m.yaml": GOOD.replace("id: method:autoencoder\n", "id: topic:autoencoder\n", 1)},
+        "'topic:autoencoder'",
+        "method:kebab-case-name",
+    )
     other = tmp_path / "x"
     other.mkdir()
-    _raises(other, {"m.yaml": GOOD.replace("latex: []", "latex: []\n        synonyms: [x]", 1)},
-            "method:autoencoder", "synonyms")
+    _raises(
+        other,
+        {"m.yaml": GOOD.replace("latex: []", "latex: []\n        synonyms: [x]", 1)},
+        "method:autoencoder",
+        "synonyms",
+    )
 
 
 def test_missing_or_empty_folder(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hepgraph.graph.store import GraphStore
 
+from hepgraph.graph.store import GraphStore
 from hepgraph.models import (
     Author,
     Citation,

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hepgraph.graph.console import EMBEDDED_SUBSET_NOTE, EXAMPLE_QUERIES, check_read_only, run_console_query
-from hepgraph.graph.embedded import EmbeddedStore
 
 from hepgraph.errors import QueryError, ReadOnlyViolation
+from hepgraph.graph.console import EMBEDDED_SUBSET_NOTE, EXAMPLE_QUERIES, check_read_only, run_console_query
+from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import Author, Citation, Concept, ConceptLink, PaperRecord, SimilarEdge
 
 

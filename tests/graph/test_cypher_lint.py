@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from hepgraph.graph import cypher
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hepgraph.graph.embedded import EmbeddedStore
-from hepgraph.graph.store import GraphStore
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
+from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.graph.store import GraphStore
 from hepgraph.models import (
     Author,
     Citation,

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hepgraph.graph.explore import ExploreIndex
 
+from hepgraph.graph.explore import ExploreIndex
 from hepgraph.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"

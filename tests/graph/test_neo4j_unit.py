@@ -14,13 +14,13 @@ from typing import Any
 
 import neo4j
 import pytest
+from neo4j.exceptions import AuthError, ClientError, TransientError
+
+from hepgraph.errors import GraphStoreError, ReadOnlyViolation
 from hepgraph.graph import cypher
 from hepgraph.graph import neo4j_rows as rows
 from hepgraph.graph.console import run_console_query
 from hepgraph.graph.neo4j import Neo4jStore
-from neo4j.exceptions import AuthError, ClientError, TransientError
-
-from hepgraph.errors import GraphStoreError, ReadOnlyViolation
 from hepgraph.models import Author, Citation, PaperRecord
 from hepgraph.settings import Settings
 

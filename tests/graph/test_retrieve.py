@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hepgraph.graph.retrieve import RetrievalConfig, Retriever
 
 from hepgraph.errors import QueryError
+from hepgraph.graph.retrieve import RetrievalConfig, Retriever
 from hepgraph.nodes import QUESTION_NODE
 from hepgraph.results import RetrievalResult
 
@@ -35,8 +35,12 @@ def test_search_is_deterministic(retriever: Retriever, on_topic: RetrievalResult
     assert _ranking(again) == _ranking(on_topic)
     assert again.index_hash == on_topic.index_hash == slice_graph.store.index_hash()
     # A fresh retriever (view and BM25 read back from the cache) gives the very same floats.
-    fresh = Retriever(slice_graph.store, embedder=slice_graph.embedder, vocabulary=slice_graph.vocabulary,
-                      settings=slice_graph.settings)
+    fresh = Retriever(
+        slice_graph.store,
+        embedder=slice_graph.embedder,
+        vocabulary=slice_graph.vocabulary,
+        settings=slice_graph.settings,
+    )
     assert _ranking(fresh.search(ON_TOPIC, k=20)) == _ranking(on_topic)
 
 
@@ -106,8 +110,9 @@ def test_follow_up_seed_moves_results_toward_the_node(
     top = {r.key for r in on_topic.results}
     view = retriever.view
     # A paper far from the question: not in its top 20, and with graph neighbours.
-    target = next(k for k in reversed(view.paper_keys) if k not in top
-                  and retriever.P[view.index_of(f"p:{k}")].nnz >= 3)
+    target = next(
+        k for k in reversed(view.paper_keys) if k not in top and retriever.P[view.index_of(f"p:{k}")].nnz >= 3
+    )
     follow = retriever.search(ON_TOPIC, k=20, seed_nodes=[f"p:{target}"])
     keys = [r.key for r in follow.results]
     assert target in keys
@@ -126,10 +131,13 @@ def test_unknown_follow_up_node_is_ignored(retriever: Retriever, on_topic: Retri
 
 def test_config_changes_the_walk(slice_graph, on_topic: RetrievalResult) -> None:  # noqa: ANN001
     # Without graph edges or MMR the ranking is the fused seed order: the walk must make a difference.
-    flat = Retriever(slice_graph.store, embedder=slice_graph.embedder, vocabulary=slice_graph.vocabulary,
-                     settings=slice_graph.settings,
-                     config=RetrievalConfig(edge_weights={"MENTIONS": 0.0}, mmr_lambda=1.0,
-                                            concept_share=0.0))
+    flat = Retriever(
+        slice_graph.store,
+        embedder=slice_graph.embedder,
+        vocabulary=slice_graph.vocabulary,
+        settings=slice_graph.settings,
+        config=RetrievalConfig(edge_weights={"MENTIONS": 0.0}, mmr_lambda=1.0, concept_share=0.0),
+    )
     assert [r.key for r in flat.search(ON_TOPIC, k=20).results] != [r.key for r in on_topic.results]
 
 

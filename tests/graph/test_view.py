@@ -7,6 +7,7 @@ from collections import defaultdict
 import networkx as nx
 import numpy as np
 import pytest
+
 from hepgraph.graph.view import GraphView, build_view, load_view
 from hepgraph.graph.walk import personalized_pagerank
 

@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from hepgraph.graph import walk
 from hepgraph.graph.walk import WalkConvergenceError, personalized_pagerank, row_normalize
 

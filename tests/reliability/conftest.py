@@ -12,8 +12,9 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 @pytest.fixture(scope="session")
 def sample_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home whose store was built from data/sample with `hepgraph build` (concepts, embeddings, SIMILAR)."""
-    from hepgraph.ui.cli import app
     from typer.testing import CliRunner
+
+    from hepgraph.ui.cli import app
 
     home = tmp_path_factory.mktemp("sample-home")
     result = CliRunner(env={"HF_HUB_OFFLINE": "1"}).invoke(app, ["--home", str(home), "build", str(SAMPLE)])

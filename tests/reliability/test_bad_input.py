@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hepgraph.graph.embedded import EmbeddedStore
 from typer.testing import CliRunner
 
 from hepgraph.errors import HepGraphError
+from hepgraph.graph.embedded import EmbeddedStore
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -629,9 +629,8 @@ EMPTY = {"q-empty", "q-whitespace"}
 
 @pytest.fixture(scope="module")
 def retriever(sample_home: Path):  # noqa: ANN201
-    from hepgraph.ui.cmd_search import load_retriever
-
     from hepgraph.settings import Settings
+    from hepgraph.ui.cmd_search import load_retriever
 
     r = load_retriever(Settings(home=sample_home))
     yield r
@@ -719,9 +718,8 @@ def console_store(sample_home: Path):  # noqa: ANN201
 )
 def test_console_case(cid: str, console_store: EmbeddedStore) -> None:
     """Malformed Cypher: a QueryError that says what to do; a write: ReadOnlyViolation; the graph unchanged."""
-    from hepgraph.graph.console import run_console_query
-
     from hepgraph.errors import QueryError, ReadOnlyViolation
+    from hepgraph.graph.console import run_console_query
 
     before = console_store.index_hash()
     if cid in CONSOLE_WRITES:

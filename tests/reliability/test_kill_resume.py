@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hepgraph.graph.embedded import EmbeddedStore
 
 from hepgraph.errors import GraphStoreError
+from hepgraph.graph.embedded import EmbeddedStore
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -162,7 +162,7 @@ def test_reader_during_build_sees_a_consistent_graph(inputs: list[Path], tmp_pat
     assert proc.wait() == 0, (tmp_path / "build.log").read_text()[-3000:]
     assert len(views) >= 5, "the build finished before the reader could look"
     assert not errors_after_first_read, errors_after_first_read[:3]
-    for before, after in zip(views, views[1:]):
+    for before, after in zip(views, views[1:], strict=False):
         for count in ("papers", "links", "citations"):
             assert after[count] >= before[count], f"{count} went backwards: {before} -> {after}"
         if before["similar"]:

@@ -157,9 +157,8 @@ def test_the_sql_detector_catches_a_value_in_an_f_string(tmp_path: Path) -> None
 # -- the UI binds to localhost -------------------------------------------------------------------
 def test_ui_binds_to_localhost_unless_told(tmp_path: Path) -> None:
     """`hepgraph ui` passes --server.address 127.0.0.1 by default and the given host only when told."""
-    from hepgraph.ui.cmd_ui import streamlit_command
-
     from hepgraph.settings import Settings
+    from hepgraph.ui.cmd_ui import streamlit_command
 
     settings = Settings(home=tmp_path)
     cmd = streamlit_command(settings, host=settings.ui_host, port=settings.ui_port)
@@ -171,7 +170,6 @@ def test_ui_binds_to_localhost_unless_told(tmp_path: Path) -> None:
 # -- hardened XML ---------------------------------------------------------------------------------
 def _xml_problems(path: Path) -> list:
     from hepgraph.extract.sources.detect import read_path
-
     from hepgraph.models import RecordProblem
 
     items = list(read_path(path))
@@ -216,8 +214,9 @@ def test_secrets_never_appear_in_output_or_logs(
     args: list[str], sample_home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """With a key and a password set and -v logging, neither value appears in output or in any log record."""
-    from hepgraph.ui.cli import app
     from typer.testing import CliRunner
+
+    from hepgraph.ui.cli import app
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET_KEY)
     monkeypatch.setenv("NEO4J_PASSWORD", SECRET_PW)
@@ -240,8 +239,9 @@ def test_llm_writer_down_falls_back_to_offline_with_a_notice(
     """Claude configured but its endpoint closed: the offline writer answers and a notice says why."""
     import json
 
-    from hepgraph.ui.cli import app
     from typer.testing import CliRunner
+
+    from hepgraph.ui.cli import app
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET_KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{_closed_port()}")
@@ -289,9 +289,8 @@ def test_status_page_shows_key_present_not_its_value(
 # -- Neo4j unreachable -----------------------------------------------------------------------------
 def test_neo4j_unreachable_gives_one_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A closed Bolt port: GraphStoreError naming the URI and the fix, and never the password."""
-    from hepgraph.graph.neo4j import Neo4jStore
-
     from hepgraph.errors import GraphStoreError
+    from hepgraph.graph.neo4j import Neo4jStore
     from hepgraph.settings import Settings
 
     uri = f"bolt://127.0.0.1:{_closed_port()}"
@@ -309,8 +308,9 @@ def test_neo4j_unreachable_gives_one_clear_message(tmp_path: Path, monkeypatch: 
 
 def test_neo4j_unreachable_from_the_cli_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`hepgraph --backend neo4j stats` with Neo4j down exits 2 with one error line, no traceback."""
-    from hepgraph.ui.cli import app
     from typer.testing import CliRunner
+
+    from hepgraph.ui.cli import app
 
     uri = f"bolt://127.0.0.1:{_closed_port()}"
     monkeypatch.setenv("NEO4J_URI", uri)

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from hepgraph.ui.answer.citations import DraftSentence, check_citations, check_text, parse_citations
-from hepgraph.ui.answer.compose import Answerer
-from hepgraph.ui.answer.subgraph import node_id
 from typer.testing import CliRunner
 
 from hepgraph.errors import QueryError
 from hepgraph.results import Answer
+from hepgraph.ui.answer.citations import DraftSentence, check_citations, check_text, parse_citations
+from hepgraph.ui.answer.compose import Answerer
+from hepgraph.ui.answer.subgraph import node_id
 
 QUESTION = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"
 

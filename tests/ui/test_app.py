@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from hepgraph.graph.explore import ExploreIndex
-from hepgraph.graph.factory import open_store
-from hepgraph.ui import charts
 from streamlit.testing.v1 import AppTest
 
+from hepgraph.graph.explore import ExploreIndex
+from hepgraph.graph.factory import open_store
 from hepgraph.results import Subgraph, SubgraphEdge, SubgraphNode
 from hepgraph.settings import Settings
+from hepgraph.ui import charts
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 QUESTION = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.testing import CliRunner
+
 from hepgraph.extract.vocabulary import load_vocabulary
 from hepgraph.ui.cli import app
-from typer.testing import CliRunner
 
 pytestmark = pytest.mark.corpus
 

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hepgraph.ui.cli import app
 from typer.testing import CliRunner
+
+from hepgraph.ui.cli import app
 
 runner = CliRunner()
 

@@ -7,12 +7,12 @@ import socket
 from pathlib import Path
 
 import pytest
-from hepgraph.graph.embedded import EmbeddedStore
-from hepgraph.ui.cli import app
-from hepgraph.ui.cmd_neo4j import FILES
 from typer.testing import CliRunner
 
+from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import Citation, ExternalWork
+from hepgraph.ui.cli import app
+from hepgraph.ui.cmd_neo4j import FILES
 
 runner = CliRunner()
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from hepgraph.ui.cli import app
-from hepgraph.ui.cmd_search import read_batch
 from typer.testing import CliRunner
 
 from hepgraph.results import RetrievalResult
+from hepgraph.ui.cli import app
+from hepgraph.ui.cmd_search import read_batch
 
 runner = CliRunner()
 

@@ -9,12 +9,12 @@ import re
 from typing import Any
 
 import pytest
-from hepgraph.ui.answer.compose import Answerer
-from hepgraph.ui.answer.gaps import GapFinder
-from hepgraph.ui.answer.graphindex import AnswerIndex, answer_index
 
 from hepgraph.models import Concept
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
+from hepgraph.ui.answer.compose import Answerer
+from hepgraph.ui.answer.gaps import GapFinder
+from hepgraph.ui.answer.graphindex import AnswerIndex, answer_index
 
 ID = re.compile(r"\[([^\]]+)\]")
 

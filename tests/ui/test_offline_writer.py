@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from hepgraph.ui.answer.citations import parse_citations, split_sentences
 from hepgraph.ui.answer.compose import Answerer
 from hepgraph.ui.answer.offline import OfflineWriter

@@ -16,12 +16,12 @@ from importlib.resources import files
 from typing import Any, TypeVar
 
 import anthropic
-from hepgraph.ui.answer.citations import DraftSentence
-from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
 from pydantic import ValidationError
 
 from hepgraph.errors import ConfigError, LLMError
 from hepgraph.settings import Settings
+from hepgraph.ui.answer.citations import DraftSentence
+from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
 
 logger = logging.getLogger(__name__)
 

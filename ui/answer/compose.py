@@ -8,8 +8,12 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hepgraph.errors import LLMError, QueryError
 from hepgraph.extract.embed import Embedder
 from hepgraph.graph.store import GraphStore
+from hepgraph.models import ConceptLink, Paper
+from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source
+from hepgraph.settings import Settings
 from hepgraph.ui.answer.citations import CheckedAnswer, DraftSentence, check_citations, check_sentence
 from hepgraph.ui.answer.followups import FollowupMaker
 from hepgraph.ui.answer.gaps import RELEVANCE_FLOOR, GapFinder
@@ -17,11 +21,6 @@ from hepgraph.ui.answer.graphindex import AnswerIndex, answer_index
 from hepgraph.ui.answer.material import Material, WriterOutput, build_material
 from hepgraph.ui.answer.offline import OfflineWriter
 from hepgraph.ui.answer.subgraph import build_subgraph
-
-from hepgraph.errors import LLMError, QueryError
-from hepgraph.models import ConceptLink, Paper
-from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source
-from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
 

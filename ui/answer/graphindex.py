@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hepgraph.graph.store import GraphStore
-
 from hepgraph.models import Concept
 
 logger = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from hepgraph.ui.answer.citations import DraftSentence
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.models import Concept, ConceptLink, Paper
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
+from hepgraph.ui.answer.citations import DraftSentence
 
 MAX_EVIDENCE_PER_PAPER = 6
 

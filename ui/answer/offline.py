@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from hepgraph.extract.embed import Embedder
 from hepgraph.ui.answer.citations import DraftSentence, split_sentences
 from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput

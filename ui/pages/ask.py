@@ -6,11 +6,11 @@ A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 from __future__ import annotations
 
 import streamlit as st
-from hepgraph.ui import charts, resources, state
-from hepgraph.ui.pages.common import arxiv_url, link_citations, settings, store_or_stop
 
 from hepgraph.errors import HepGraphError
 from hepgraph.results import Answer, Source, SubgraphNode
+from hepgraph.ui import charts, resources, state
+from hepgraph.ui.pages.common import arxiv_url, link_citations, settings, store_or_stop
 
 EXAMPLES = (
     "Could training on adversarial examples hurt sensitivity to rare BSM signals?",

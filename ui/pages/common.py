@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import streamlit as st
-from hepgraph.graph.store import GraphStore
-from hepgraph.ui import resources
 
 from hepgraph.errors import HepGraphError
+from hepgraph.graph.store import GraphStore
 from hepgraph.settings import Settings
+from hepgraph.ui import resources
 
 _CITATION = re.compile(r"\[((?:\d{4}\.\d{4,5})|(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))\]")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+
 from hepgraph.graph.explore import ConceptSummary, ExploreIndex
 from hepgraph.ui import resources, state
 from hepgraph.ui.pages.common import paper_line, settings, store_or_stop

@@ -9,12 +9,12 @@ import json
 
 import pandas as pd
 import streamlit as st
-from hepgraph.graph import console
-from hepgraph.ui import charts
-from hepgraph.ui.pages.common import settings, store_or_stop
 
 from hepgraph.errors import HepGraphError
+from hepgraph.graph import console
 from hepgraph.results import Subgraph
+from hepgraph.ui import charts
+from hepgraph.ui.pages.common import settings, store_or_stop
 
 QUERY_BOX = "cypher"
 EXAMPLE_BOX = "cypher_example"

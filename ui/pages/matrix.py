@@ -8,6 +8,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+
 from hepgraph.ui import resources
 from hepgraph.ui.pages.common import settings, store_or_stop
 

@@ -6,6 +6,7 @@ A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 from __future__ import annotations
 
 import streamlit as st
+
 from hepgraph.graph.explore import ExploreIndex
 from hepgraph.ui import resources, state
 from hepgraph.ui.pages.common import arxiv_url, paper_line, settings, store_or_stop

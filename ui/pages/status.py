@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+
 from hepgraph.ui.pages.common import settings, store_or_stop
 
 
