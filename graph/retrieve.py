@@ -3,11 +3,13 @@
 One search:
 
 1. understand the question: embed it, link it to concepts (:mod:`hepgraph.graph.linking`);
-2. seeds: BM25 and dense matches over papers fused by reciprocal rank, the linked concepts (weighted by
-   their specificity, as HippoRAG weights entities), and any follow-up nodes;
+2. seeds: BM25 and dense matches over papers fused by their min-max normalised scores (CombSUM), the
+   linked concepts (weighted by their specificity, as HippoRAG weights entities), and any follow-up nodes;
 3. walk: personalized PageRank over papers and concepts (MENTIONS, IS_A, SIMILAR, CITES edges walked both
    ways), restarting on the seeds (:func:`~hepgraph.graph.walk.personalized_pagerank`);
-4. rank papers by walk mass, diversify the top with MMR, and give each a calibrated relevance in [0, 1];
+4. rank papers by walk mass over the square root of their degree (PageRank mass grows with degree; the
+   correction keeps hubs from outranking what the question is about), diversify the top with MMR, and
+   give each a calibrated relevance in [0, 1];
 5. explain each result by the paths its mass came along (:mod:`hepgraph.graph.explain`).
 
 Everything is deterministic: ties break by paper order and no randomness is used.
@@ -15,11 +17,12 @@ Everything is deterministic: ties break by paper order and no randomness is used
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,7 +49,14 @@ class RetrievalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed_depth: int = Field(100, description="Papers taken from each of the BM25 and dense lists as seeds.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009).")
+    seed_fusion: Literal["combsum", "rrf"] = Field(
+        "combsum",
+        description="How BM25 and dense seeds are weighted: their min-max normalised scores summed (CombSUM,"
+        " Fox & Shaw 1994), or reciprocal rank (RRF). Scores keep how much better the best hits are.",
+    )
+    rrf_k: int = Field(
+        60, description="Reciprocal-rank-fusion constant (Cormack et al. 2009), for rrf seeds."
+    )
     alpha: float = Field(0.5, description="Walk damping (0.5 as in HippoRAG); lower stays near the seeds.")
     concept_min_cosine: float = Field(
         0.5, description="Question-concept cosine from which a concept is linked by embedding."
@@ -65,6 +75,11 @@ class RetrievalConfig(BaseModel):
     )
     per_source: tuple[str, ...] = Field(
         ("MENTIONS",), description="Edge types scaled to sum 1 per source (length normalisation)."
+    )
+    degree_exponent: float = Field(
+        0.5,
+        description="Papers rank by walk mass / (weighted degree + 1) ** this. On an undirected graph"
+        " PageRank mass grows with degree; 0.5 is the symmetric normalisation D^-1/2 (0: raw mass).",
     )
     mmr_lambda: float = Field(0.9, description="MMR trade-off: 1 = pure relevance.")
     mmr_pool: int = Field(3, description="MMR re-ranks the best k * mmr_pool papers.")
@@ -115,8 +130,10 @@ class Retriever:
             fallback_only=self.config.concept_embedding_fallback,
             concept_vectors=_concept_vectors(store, vocabulary, embedder),
         )
-        self.P = v.transition_matrix(self.config.edge_weights, per_source=self.config.per_source)
-        self.walk = WalkOperator.from_adjacency(self.P)
+        A = v.adjacency(self.config.edge_weights, per_source=self.config.per_source)
+        degree = np.asarray(A.sum(axis=1)).ravel()[: v.n_papers]
+        self._rank_scale = 1.0 / (degree + 1.0) ** self.config.degree_exponent
+        self.walk = WalkOperator.from_adjacency(A)
         self.PT = self.walk.PT
         mentions = v.edges["MENTIONS"]
         self._paper_concepts = sp.csr_matrix(
@@ -125,6 +142,11 @@ class Retriever:
         )
         df = np.asarray(self._paper_concepts.sum(axis=0)).ravel()
         self._concept_idf = np.log((v.n_papers + 1) / (df + 1)) + 1.0  # smoothed IDF (Robertson-Sparck Jones)
+
+    @functools.cached_property
+    def P(self) -> sp.csr_matrix:  # noqa: N802 - the usual name of a transition matrix
+        """Row-stochastic transition matrix of the walk (built on first use: only inspection needs it)."""
+        return sp.csr_matrix(self.walk.PT.T)
 
     @property
     def index_hash(self) -> str:
@@ -164,9 +186,10 @@ class Retriever:
             return result
         cfg = self.config
         mass = self.walk.run(p, alpha=cfg.alpha, tol=cfg.tol, max_iter=cfg.max_iter)
-        order = self._rank(mass[: self.view.n_papers], k)
+        ranking = mass[: self.view.n_papers] * self._rank_scale
+        order = self._rank(ranking, k)
         finder = PathFinder(self.view, self.PT, mass, seed_edges)
-        result.results = self._scored(order, mass, cos, finder, uq)
+        result.results = self._scored(order, ranking, cos, finder, uq)
         best = max((r.score for r in result.results), default=0.0)
         if best < cfg.off_topic_below:
             result.notice = (
@@ -188,9 +211,9 @@ class Retriever:
         dense_top = dense_top[cos[dense_top] > 0]
         lex_top = top_k(lex, cfg.seed_depth)
         lex_top = lex_top[lex[lex_top] > 0]
-        for top in (lex_top, dense_top):  # dense second: its edge label wins for papers in both lists
-            papers[top] += 1.0 / (cfg.rrf_k + 1 + np.arange(len(top)))
-        for i in lex_top.tolist():
+        for top, score in ((lex_top, lex), (dense_top, cos)):
+            papers[top] += _seed_weights(score[top], cfg.seed_fusion, cfg.rrf_k)
+        for i in lex_top.tolist():  # dense second: its edge label wins for papers in both lists
             edges[i] = question_edge("SHARES_TERMS", v.node_id(i), f"BM25 {lex[i]:.2f}")
         for i in dense_top.tolist():
             edges[i] = question_edge("SIMILAR_TEXT", v.node_id(i), f"cosine {cos[i]:.2f}")
@@ -261,12 +284,17 @@ class Retriever:
         return round(0.5 * own + 0.5 * conf * math.sqrt(max(mass_ratio, 0.0)), 4)
 
     def _scored(
-        self, order: list[int], mass: np.ndarray, cos: np.ndarray, finder: PathFinder, uq: UnderstoodQuestion
+        self,
+        order: list[int],
+        ranking: np.ndarray,
+        cos: np.ndarray,
+        finder: PathFinder,
+        uq: UnderstoodQuestion,
     ) -> list[ScoredPaper]:
         v = self.view
         if not order:
             return []
-        top_mass = float(mass[: v.n_papers].max())
+        top = float(ranking.max())
         best_cos = float(cos.max()) if len(cos) else 0.0
         linked = {v.index_of(f"c:{c.id}") for c in uq.concepts}
         out: list[ScoredPaper] = []
@@ -279,10 +307,10 @@ class Retriever:
                     arxiv_id=v.paper_arxiv[i] or None,
                     # Running minimum: percentages never rise down the list (MMR may reorder by a little).
                     score=min(
-                        self._relevance(float(cos[i]), float(mass[i]) / top_mass, best_cos),
+                        self._relevance(float(cos[i]), float(ranking[i]) / top, best_cos),
                         out[-1].score if out else 1.0,
                     ),
-                    raw_score=float(mass[i]),
+                    raw_score=float(ranking[i]),
                     title=v.paper_titles[i],
                     year=int(v.paper_years[i]) if v.paper_years[i] > 0 else None,
                     category=v.paper_categories[i] or None,
@@ -306,6 +334,16 @@ class Retriever:
                     if j is not None and j not in ids:
                         ids.append(j)
         return [v.concept_names[j - v.n_papers] for j in ids]
+
+
+def _seed_weights(scores: np.ndarray, how: str, rrf_k: int) -> np.ndarray:
+    """Seed weight of each paper of a ranked list from its score (CombSUM, min-max) or its rank (RRF)."""
+    if how == "rrf" or len(scores) < 2:
+        return 1.0 / (rrf_k + 1 + np.arange(len(scores)))
+    lo, hi = float(scores[-1]), float(scores[0])
+    if hi <= lo:  # all tied: every paper weighs the same
+        return np.ones(len(scores))
+    return (scores - lo) / (hi - lo)
 
 
 def _mix(parts: list[tuple[np.ndarray, float]]) -> np.ndarray:
