@@ -24,6 +24,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -326,6 +327,16 @@ def _edge_list(rows: list[tuple], *, with_rel: bool = False) -> EdgeList:
     return EdgeList(src, dst, weight, rels, evidence)
 
 
+class _PaperRow(NamedTuple):
+    key: str
+    arxiv: str
+    title: str
+    text: str
+    year: int
+    category: str
+    text_hash: str
+
+
 def build_view(
     store: GraphStore, *, model: str, include_authors: bool = False, index_hash: str | None = None
 ) -> GraphView:
@@ -333,7 +344,23 @@ def build_view(
 
     ``index_hash`` saves re-hashing the store when the caller already has it.
     """
-    papers = sorted(store.iter_papers(), key=lambda p: p.key)
+    # Only the fields the view keeps: whole Paper objects (collaboration author lists run to thousands
+    # of names) would hold the entire store in memory at once.
+    papers = sorted(
+        (
+            _PaperRow(
+                p.key,
+                p.arxiv_id or "",
+                p.title_text or p.title,
+                p.text,
+                p.year or -1,
+                p.primary_category or "",
+                p.text_hash(),
+            )
+            for p in store.iter_papers()
+        ),
+        key=lambda p: p.key,
+    )
     concepts = sorted(store.iter_concepts(), key=lambda c: c.id)
     pidx = {p.key: i for i, p in enumerate(papers)}
     cidx = {c.id: len(papers) + i for i, c in enumerate(concepts)}
@@ -369,7 +396,7 @@ def build_view(
         base = len(papers) + len(concepts)
         aidx = {a: base + i for i, a in enumerate(author_keys)}
         edges["WROTE"] = _edge_list([(aidx[a], pidx[p], 1.0) for a, p in pairs])
-    hashes = [p.text_hash() for p in papers]
+    hashes = [p.text_hash for p in papers]
     found = store.get_embeddings(model, hashes)
     dim = len(next(iter(found.values()))) if found else 0
     emb = np.zeros((len(papers), dim), dtype=np.float32)
@@ -387,11 +414,11 @@ def build_view(
         index_hash=index_hash or store.index_hash(),
         model=model,
         paper_keys=[p.key for p in papers],
-        paper_arxiv=[p.arxiv_id or "" for p in papers],
-        paper_titles=[p.title_text or p.title for p in papers],
+        paper_arxiv=[p.arxiv for p in papers],
+        paper_titles=[p.title for p in papers],
         paper_texts=[p.text for p in papers],
-        paper_years=np.array([p.year or -1 for p in papers], dtype=np.int32),
-        paper_categories=[p.primary_category or "" for p in papers],
+        paper_years=np.array([p.year for p in papers], dtype=np.int32),
+        paper_categories=[p.category for p in papers],
         concept_ids=[c.id for c in concepts],
         concept_names=[c.name for c in concepts],
         concept_types=[c.type for c in concepts],
