@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 EDGE_TYPES = ("MENTIONS", "IS_A", "SIMILAR", "CITES", "WROTE")
 _EVIDENCE_CHARS = 300
+_FORMAT = "2"  # bump when the .npz layout changes: older cache files are then ignored, not misread
 _MEMORY: dict[tuple[str, str, bool], GraphView] = {}
 
 
@@ -226,12 +227,14 @@ class GraphView:
             "concept_texts",
             "author_keys",
         ):
-            arrays[name] = np.array(getattr(self, name), dtype=str)
+            _pack(arrays, name, getattr(self, name))
         for etype, e in self.edges.items():
-            for part in ("src", "dst", "weight", "rels", "evidence"):
+            for part in ("src", "dst", "weight"):
+                arrays[f"edge.{etype}.{part}"] = getattr(e, part)
+            for part in ("rels", "evidence"):
                 val = getattr(e, part)
                 if val is not None:
-                    arrays[f"edge.{etype}.{part}"] = val
+                    _pack(arrays, f"edge.{etype}.{part}", [str(x) for x in val])
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
@@ -244,14 +247,18 @@ class GraphView:
         edges: dict[str, EdgeList] = {}
         for etype in EDGE_TYPES:
             if f"edge.{etype}.src" in data:
+                base = f"edge.{etype}"
+                rels = _unpack(data, f"{base}.rels") if f"{base}.rels.utf8" in data else None
+                ev = _unpack(data, f"{base}.evidence") if f"{base}.evidence.utf8" in data else None
                 edges[etype] = EdgeList(
-                    *(
-                        data.get(f"edge.{etype}.{p}")
-                        for p in ("src", "dst", "weight", "rels", "evidence")  # type: ignore[arg-type]
-                    )
+                    data[f"{base}.src"],
+                    data[f"{base}.dst"],
+                    data[f"{base}.weight"],
+                    None if rels is None else np.array(rels, dtype=str),
+                    None if ev is None else np.array(ev, dtype=object),
                 )
         lists = {
-            k: data[k].tolist()
+            k: _unpack(data, k)
             for k in (
                 "paper_keys",
                 "paper_arxiv",
@@ -276,6 +283,23 @@ class GraphView:
         )
 
 
+def _pack(arrays: dict[str, np.ndarray], name: str, strings: Sequence[str]) -> None:
+    """Store strings as one UTF-8 byte array plus end offsets: no pickles and no padding.
+
+    A numpy str array pads every entry to the longest one: a 100k-paper view file was 2.6 GB that way.
+    """
+    encoded = [x.encode("utf-8") for x in strings]
+    arrays[f"{name}.utf8"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    arrays[f"{name}.ends"] = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+
+
+def _unpack(data: dict[str, np.ndarray], name: str) -> list[str]:
+    blob = data[f"{name}.utf8"].tobytes()
+    ends = data[f"{name}.ends"].tolist()
+    starts = [0, *ends[:-1]] if ends else []
+    return [blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)]
+
+
 def load_view(
     store: GraphStore, *, model: str, cache_dir: Path | None = None, include_authors: bool = False
 ) -> GraphView:
@@ -286,7 +310,7 @@ def load_view(
         return _MEMORY[key]
     safe_model = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in model)
     suffix = "-authors" if include_authors else ""
-    path = cache_dir / f"view-{index_hash}-{safe_model}{suffix}.npz" if cache_dir else None
+    path = cache_dir / f"view{_FORMAT}-{index_hash}-{safe_model}{suffix}.npz" if cache_dir else None
     view: GraphView | None = None
     if path is not None and path.exists():
         try:
@@ -323,7 +347,8 @@ def _edge_list(rows: list[tuple], *, with_rel: bool = False) -> EdgeList:
     if not with_rel:
         return EdgeList(src, dst, weight)
     rels = np.array([r[3] for r in rows], dtype=str)
-    evidence = np.array([r[4] for r in rows], dtype=str)
+    # Object, not fixed-width: a str array pads every sentence to the longest (4 bytes a character).
+    evidence = np.array([r[4] for r in rows], dtype=object)
     return EdgeList(src, dst, weight, rels, evidence)
 
 
