@@ -425,13 +425,16 @@ def build_view(
     found = store.get_embeddings(model, hashes)
     dim = len(next(iter(found.values()))) if found else 0
     emb = np.zeros((len(papers), dim), dtype=np.float32)
+    missing = 0
     for i, h in enumerate(hashes):
         if h in found:
             emb[i] = found[h]
-    if len(found) < len(papers):
+        else:
+            missing += 1  # counted per paper: papers with the same text share one cached vector
+    if missing:
         logger.warning(
             "%s of %s papers have no %s embedding: they are found by words and the graph only",
-            len(papers) - len(found),
+            missing,
             len(papers),
             model,
         )

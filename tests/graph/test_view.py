@@ -131,3 +131,38 @@ def test_view_degree_sanity(view: GraphView) -> None:
     for s in m.src.tolist():
         per_paper[s] += 1
     assert len(per_paper) > view.n_papers // 2
+
+
+def test_papers_sharing_a_text_share_its_vector_without_a_missing_warning(tmp_path, caplog) -> None:  # noqa: ANN001
+    import logging
+
+    from hepgraph.graph.embedded import EmbeddedStore
+    from hepgraph.models import PaperRecord
+
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    store.ensure_schema()
+    title = "Jet tagging with graph neural networks"  # two title-only papers with the same title
+    records = [
+        PaperRecord(source="bibtex", origin="t.bib", location=str(i), arxiv_id=aid, title=title)
+        for i, aid in enumerate(["2101.00001", "2101.00002", "2101.00003"])
+    ]
+    store.upsert_records(records)
+    papers = store.get_papers(["2101.00001", "2101.00002", "2101.00003"])
+    store.put_embeddings("m", {papers[0].text_hash(): np.ones(4, dtype=np.float32) / 2})
+    with caplog.at_level(logging.WARNING, logger="hepgraph.graph.view"):
+        view = build_view(store, model="m")
+    assert not [r for r in caplog.records if "no m embedding" in r.getMessage()]
+    assert np.allclose(view.embeddings, 0.5)
+    # A paper whose text has no vector is counted once, by paper.
+    store.upsert_records(
+        [
+            PaperRecord(
+                source="bibtex", origin="t.bib", location="9", arxiv_id="2101.00009", title="Another title"
+            )
+        ]
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hepgraph.graph.view"):
+        build_view(store, model="m")
+    assert any("1 of 4 papers have no m embedding" in r.getMessage() for r in caplog.records)
+    store.close()
