@@ -16,7 +16,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from functools import cache
-from importlib.resources import files
 from typing import Any, Literal
 
 import anthropic
@@ -26,6 +25,7 @@ from hepgraph.errors import ConfigError, LLMError
 from hepgraph.extract.llm_cache import JSONCache, content_key
 from hepgraph.extract.vocabulary import Vocabulary
 from hepgraph.models import Concept, ConceptLink, Evidence, Paper
+from hepgraph.prompts import read_prompt
 from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ CACHE_FILE = "llm_relations.sqlite"
 # topics are what a paper paraphrases; experiments, datasets and processes it names, and the matcher sees.
 _OPEN_TYPES = ("Method", "Task", "Topic")
 _MIN_QUOTE = 4
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
 # The values of hepgraph.models.RELATION_FOR_TYPE, as a type the tool schema can enumerate.
 Relation = Literal[
     "USES_METHOD", "ADDRESSES", "STUDIES", "FROM_EXPERIMENT", "USES_DATASET", "STUDIES_PROCESS"
@@ -103,18 +101,7 @@ RELATIONS_TOOL: dict[str, Any] = {
 @cache
 def load_prompt(version: str = PROMPT_VERSION) -> tuple[str, str]:
     """The (system, user template) of ``prompts/relations.<version>.md``."""
-    resource = files("hepgraph.extract") / "prompts" / f"relations.{version}.md"
-    try:
-        text = _COMMENT.sub("", resource.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        msg = f"relations prompt {version!r} not found at {resource}: reinstall hepgraph or pick another"
-        raise ConfigError(msg) from e
-    parts = _SECTION.split(text)
-    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if set(sections) != {"system", "user"}:
-        msg = f"relations prompt {version!r} needs exactly one '## system' and one '## user' section"
-        raise ConfigError(msg)
-    return sections["system"], sections["user"]
+    return read_prompt("hepgraph.extract", "relations", version)
 
 
 def candidate_ids(vocabulary: Vocabulary, linked: Collection[str], *, limit: int = 60) -> list[str]:

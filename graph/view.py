@@ -37,6 +37,18 @@ logger = logging.getLogger(__name__)
 
 EDGE_TYPES = ("MENTIONS", "IS_A", "SIMILAR", "CITES", "WROTE")
 _EVIDENCE_CHARS = 300
+_STRING_LISTS = (  # GraphView's list-of-str fields, as the cache file stores them
+    "paper_keys",
+    "paper_arxiv",
+    "paper_titles",
+    "paper_texts",
+    "paper_categories",
+    "concept_ids",
+    "concept_names",
+    "concept_types",
+    "concept_texts",
+    "author_keys",
+)
 _FORMAT = "2"  # bump when the .npz layout changes: older cache files are then ignored, not misread
 _MEMORY: dict[tuple[str, str, bool], GraphView] = {}
 
@@ -215,18 +227,7 @@ class GraphView:
             "paper_years": self.paper_years,
             "embeddings": self.embeddings,
         }
-        for name in (
-            "paper_keys",
-            "paper_arxiv",
-            "paper_titles",
-            "paper_texts",
-            "paper_categories",
-            "concept_ids",
-            "concept_names",
-            "concept_types",
-            "concept_texts",
-            "author_keys",
-        ):
+        for name in _STRING_LISTS:
             _pack(arrays, name, getattr(self, name))
         for etype, e in self.edges.items():
             for part in ("src", "dst", "weight"):
@@ -257,21 +258,7 @@ class GraphView:
                     None if rels is None else np.array(rels, dtype=str),
                     None if ev is None else np.array(ev, dtype=object),
                 )
-        lists = {
-            k: _unpack(data, k)
-            for k in (
-                "paper_keys",
-                "paper_arxiv",
-                "paper_titles",
-                "paper_texts",
-                "paper_categories",
-                "concept_ids",
-                "concept_names",
-                "concept_types",
-                "concept_texts",
-                "author_keys",
-            )
-        }
+        lists = {k: _unpack(data, k) for k in _STRING_LISTS}
         meta = data["meta"].tolist()
         return cls(
             index_hash=meta[0],

@@ -8,17 +8,16 @@ Output that is not one valid ``write_answer`` tool call is rejected with LLMErro
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Generator
 from functools import cache
-from importlib.resources import files
 from typing import Any, TypeVar
 
 import anthropic
 from pydantic import ValidationError
 
 from hepgraph.errors import ConfigError, LLMError
+from hepgraph.prompts import read_prompt
 from hepgraph.settings import Settings
 from hepgraph.ui.answer.citations import DraftSentence
 from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
@@ -27,8 +26,6 @@ logger = logging.getLogger(__name__)
 
 PROMPT_VERSION = "v1"
 TOOL_NAME = "write_answer"
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
 _RETRY_STATUS = frozenset({408, 409, 429})  # plus every 5xx, 529 "overloaded" included
 T = TypeVar("T")
 
@@ -65,18 +62,7 @@ ANSWER_TOOL: dict[str, Any] = {
 @cache
 def load_prompt(version: str = PROMPT_VERSION) -> tuple[str, str]:
     """The (system, user template) of ``prompts/answer.<version>.md``."""
-    resource = files("hepgraph.ui.answer") / "prompts" / f"answer.{version}.md"
-    try:
-        text = _COMMENT.sub("", resource.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        msg = f"answer prompt {version!r} not found at {resource}: reinstall hepgraph or pick an existing one"
-        raise ConfigError(msg) from e
-    parts = _SECTION.split(text)
-    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if set(sections) != {"system", "user"}:
-        msg = f"answer prompt {version!r} needs exactly one '## system' and one '## user' section"
-        raise ConfigError(msg)
-    return sections["system"], sections["user"]
+    return read_prompt("hepgraph.ui.answer", "answer", version)
 
 
 def render_paper(paper: PaperMaterial) -> str:
