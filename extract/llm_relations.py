@@ -25,7 +25,7 @@ from hepgraph.errors import ConfigError, LLMError
 from hepgraph.extract.llm_cache import JSONCache, content_key
 from hepgraph.extract.vocabulary import Vocabulary
 from hepgraph.models import Concept, ConceptLink, Evidence, Paper
-from hepgraph.prompts import read_prompt
+from hepgraph.prompts import parse_tool_call, read_prompt
 from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -148,15 +148,7 @@ def sentence_around(text: str, start: int, end: int) -> str:
 
 def parse_tool_output(message: anthropic.types.Message) -> RelationsOutput:
     """The validated ``record_relations`` input of a response; LLMError when it is missing or invalid."""
-    calls = [b for b in message.content if b.type == "tool_use" and b.name == TOOL_NAME]
-    if len(calls) != 1:
-        msg = f"Claude made {len(calls)} {TOOL_NAME} calls (stop {message.stop_reason}); output rejected"
-        raise LLMError(msg)
-    try:
-        return RelationsOutput.model_validate(calls[0].input)
-    except ValidationError as e:
-        msg = f"Claude's {TOOL_NAME} input breaks the schema ({e.error_count()} errors); output rejected"
-        raise LLMError(msg) from e
+    return parse_tool_call(message, TOOL_NAME, RelationsOutput, rejected="output")
 
 
 def render_concept(concept: Concept) -> str:

@@ -1,11 +1,20 @@
-"""Versioned prompt files: ``<name>.<version>.md`` with one ``## system`` and one ``## user`` section."""
+"""Claude I/O shared by the answer writer and the relation extractor.
+
+Versioned prompt files (``<name>.<version>.md`` with one ``## system`` and one ``## user`` section), and
+the one validated tool call a forced-tool response must carry.
+"""
 
 from __future__ import annotations
 
 import re
 from importlib.resources import files
+from typing import Any, TypeVar
 
-from hepgraph.errors import ConfigError
+from pydantic import BaseModel, ValidationError
+
+from hepgraph.errors import ConfigError, LLMError
+
+M = TypeVar("M", bound=BaseModel)
 
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # notes for maintainers, never sent
 _SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
@@ -29,3 +38,20 @@ def read_prompt(package: str, name: str, version: str) -> tuple[str, str]:
         msg = f"{name} prompt {version!r} needs exactly one '## system' and one '## user' section"
         raise ConfigError(msg)
     return sections["system"], sections["user"]
+
+
+def parse_tool_call(message: Any, tool_name: str, model: type[M], *, rejected: str = "output") -> M:
+    """The validated input of the single ``tool_name`` call in ``message`` (an anthropic Message).
+
+    Raises:
+        LLMError: no call, several calls, or an input that breaks ``model``'s schema.
+    """
+    calls = [b for b in message.content if b.type == "tool_use" and b.name == tool_name]
+    if len(calls) != 1:
+        msg = f"Claude made {len(calls)} {tool_name} calls (stop {message.stop_reason}); {rejected} rejected"
+        raise LLMError(msg)
+    try:
+        return model.model_validate(calls[0].input)
+    except ValidationError as e:
+        msg = f"Claude's {tool_name} input breaks the schema ({e.error_count()} errors); {rejected} rejected"
+        raise LLMError(msg) from e

@@ -17,7 +17,7 @@ import anthropic
 from pydantic import ValidationError
 
 from hepgraph.errors import ConfigError, LLMError
-from hepgraph.prompts import read_prompt
+from hepgraph.prompts import parse_tool_call, read_prompt
 from hepgraph.settings import Settings
 from hepgraph.ui.answer.citations import DraftSentence
 from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
@@ -87,15 +87,7 @@ def render_user(material: Material, template: str) -> str:
 
 def parse_tool_output(message: anthropic.types.Message) -> WriterOutput:
     """The validated ``write_answer`` input of a response; LLMError when there is none or it is invalid."""
-    calls = [b for b in message.content if b.type == "tool_use" and b.name == TOOL_NAME]
-    if len(calls) != 1:
-        msg = f"Claude made {len(calls)} {TOOL_NAME} calls (stop {message.stop_reason}); answer rejected"
-        raise LLMError(msg)
-    try:
-        return WriterOutput.model_validate(calls[0].input)
-    except ValidationError as e:
-        msg = f"Claude's {TOOL_NAME} input breaks the schema ({e.error_count()} errors); answer rejected"
-        raise LLMError(msg) from e
+    return parse_tool_call(message, TOOL_NAME, WriterOutput, rejected="answer")
 
 
 class ClaudeWriter:
