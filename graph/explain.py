@@ -22,12 +22,16 @@ from hepgraph.results import PathEdge
 class PathFinder:
     """Recovers up to ``max_paths`` explanation paths of at most ``max_hops`` graph edges per paper.
 
+    Backtracking looks at the ``INFLOW_LIMIT`` strongest predecessors of a node at most.
+
     Args:
         view: the graph view walked.
         PT: transpose of the row-stochastic transition matrix walked (row i lists who steps into i).
         mass: the walk's stationary vector.
         seed_edges: node index -> the question's edge into that seed node.
     """
+
+    INFLOW_LIMIT = 64
 
     def __init__(
         self,
@@ -45,15 +49,28 @@ class PathFinder:
         self.seed_edges = seed_edges
         self.max_paths = max_paths
         self.max_hops = max_hops
+        self._inflow_cache: dict[int, list[int]] = {}
 
     def _inflow(self, i: int) -> list[int]:
-        """Predecessors of i, largest flow into i first (ties by index, for determinism)."""
+        """The strongest ``INFLOW_LIMIT`` predecessors of i, largest flow into i first (ties by index).
+
+        Cached per node: paths of many papers run through the same hub concepts, whose predecessors
+        number in the hundreds of thousands on a million-paper graph; only the top ones are sorted.
+        """
+        if i in self._inflow_cache:
+            return self._inflow_cache[i]
         lo, hi = self.PT.indptr[i], self.PT.indptr[i + 1]
         preds = self.PT.indices[lo:hi]
         flow = self.PT.data[lo:hi] * self.mass[preds]
         keep = flow > 0
         preds, flow = preds[keep], flow[keep]
-        return preds[np.lexsort((preds, -flow))].tolist()
+        if len(flow) > self.INFLOW_LIMIT:  # keep every tie of the cut-off value, then sort exactly
+            cut = np.partition(flow, len(flow) - self.INFLOW_LIMIT)[len(flow) - self.INFLOW_LIMIT]
+            keep = flow >= cut
+            preds, flow = preds[keep], flow[keep]
+        out = preds[np.lexsort((preds, -flow))][: self.INFLOW_LIMIT].tolist()
+        self._inflow_cache[i] = out
+        return out
 
     def _edge(self, a: int, b: int) -> PathEdge:
         found = self.view.edge_between(a, b)

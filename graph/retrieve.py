@@ -84,6 +84,11 @@ class RetrievalConfig(BaseModel):
     mmr_lambda: float = Field(0.9, description="MMR trade-off: 1 = pure relevance.")
     mmr_pool: int = Field(3, description="MMR re-ranks the best k * mmr_pool papers.")
     tol: float = Field(1e-9, description="Walk tolerance per node (L1 change < n * tol).")
+    walk_dtype: Literal["float32", "float64"] = Field(
+        "float32",
+        description="Float type of the walk. float32 halves the memory traffic of the memory-bound mat-vec;"
+        " ranks agree with float64 to rounding (~1e-7 relative).",
+    )
     max_iter: int = Field(200, description="Walk iteration limit.")
     cos_floor: float = Field(0.2, description="Question-paper cosine read as 0% relevant (unrelated texts).")
     cos_full: float = Field(0.65, description="Question-paper cosine read as 100% relevant.")
@@ -133,7 +138,7 @@ class Retriever:
         A = v.adjacency(self.config.edge_weights, per_source=self.config.per_source)
         degree = np.asarray(A.sum(axis=1)).ravel()[: v.n_papers]
         self._rank_scale = 1.0 / (degree + 1.0) ** self.config.degree_exponent
-        self.walk = WalkOperator.from_adjacency(A)
+        self.walk = WalkOperator.from_adjacency(A, dtype=np.dtype(self.config.walk_dtype).type)
         self.PT = self.walk.PT
         mentions = v.edges["MENTIONS"]
         self._paper_concepts = sp.csr_matrix(

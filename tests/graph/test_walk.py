@@ -113,3 +113,50 @@ def test_row_normalize_marks_dangling_rows() -> None:
     P, dangling = row_normalize(sp.csr_matrix(np.array([[0, 2.0], [0, 0]])))
     assert P.toarray().tolist() == [[0, 1.0], [0, 0]]
     assert dangling.tolist() == [False, True]
+
+
+def _scale_free(n: int, seed: int) -> sp.csr_matrix:
+    G = nx.barabasi_albert_graph(n, 3, seed=seed)
+    rng = np.random.default_rng(seed)
+    for u, v in G.edges:
+        G[u][v]["weight"] = float(rng.uniform(0.1, 3.0))
+    return sp.csr_matrix(nx.to_scipy_sparse_array(G, weight="weight", dtype=float))
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+def test_threaded_walk_is_bitwise_the_single_threaded_walk(threads: int) -> None:
+    A = _scale_free(3000, seed=threads)
+    p = np.zeros(3000)
+    p[[5, 17, 2900]] = [1.0, 2.0, 0.5]
+    one = walk.WalkOperator.from_adjacency(A, threads=1)
+    many = walk.WalkOperator.from_adjacency(A, threads=threads)
+    assert len(many._blocks) == threads  # the rows really are split
+    assert np.array_equal(one.run(p, alpha=0.5), many.run(p, alpha=0.5))
+
+
+def test_row_blocks_cover_every_row_once_and_share_the_data() -> None:
+    A = _scale_free(500, seed=1)
+    op = walk.WalkOperator.from_adjacency(A, threads=4)
+    bounds = [(lo, hi) for lo, hi, _ in op._blocks]
+    assert bounds[0][0] == 0 and bounds[-1][1] == 500
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(bounds, bounds[1:], strict=False))
+    for lo, hi, rows in op._blocks:
+        assert np.shares_memory(rows.data, op.PT.data)
+        assert (rows != op.PT[lo:hi]).nnz == 0
+
+
+def test_float32_walk_matches_networkx_to_single_precision() -> None:
+    G = nx.barabasi_albert_graph(2000, 3, seed=4)
+    pers = {3: 1.0, 400: 1.0, 1999: 3.0}
+    A = sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=list(G), dtype=float))
+    p = np.array([pers.get(n, 0.0) for n in G])
+    x = walk.WalkOperator.from_adjacency(A, dtype=np.float32).run(p, alpha=0.5, tol=1e-9)
+    assert x.dtype == np.float32
+    ref = nx.pagerank(G, alpha=0.5, personalization=pers, tol=1e-12, max_iter=500)
+    np.testing.assert_allclose(x, [ref[n] for n in G], rtol=1e-5, atol=1e-9)
+
+
+def test_float32_walk_converges_where_its_rounding_exceeds_the_tolerance() -> None:
+    A = sp.csr_matrix(nx.to_scipy_sparse_array(nx.cycle_graph(5), dtype=float))
+    x = walk.WalkOperator.from_adjacency(A, dtype=np.float32).run(np.ones(5), alpha=0.5, tol=1e-15)
+    np.testing.assert_allclose(x, np.full(5, 0.2), rtol=1e-6)
