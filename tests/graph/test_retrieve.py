@@ -187,3 +187,54 @@ def test_ranking_is_walk_mass_over_root_degree(slice_graph) -> None:  # noqa: AN
         i = v.index_of(f"p:{r.key}")
         assert r.raw_score == pytest.approx(mass[r.key] / np.sqrt(degree[i] + 1.0), rel=1e-9)
     assert [r.key for r in a.results] != [r.key for r in b.results]
+
+
+def test_float32_walk_ranks_as_the_float64_walk(slice_graph, on_topic: RetrievalResult) -> None:  # noqa: ANN001
+    exact = Retriever(
+        slice_graph.store,
+        embedder=slice_graph.embedder,
+        vocabulary=slice_graph.vocabulary,
+        settings=slice_graph.settings,
+        config=RetrievalConfig(walk_dtype="float64"),
+    ).search(ON_TOPIC, k=20)
+    assert [r.key for r in exact.results] == [r.key for r in on_topic.results]
+    for a, b in zip(exact.results, on_topic.results, strict=True):
+        assert b.raw_score == pytest.approx(a.raw_score, rel=1e-5)
+        assert b.paths == a.paths
+
+
+def test_explanations_do_not_depend_on_the_predecessor_cut(
+    retriever: Retriever, on_topic: RetrievalResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hepgraph.graph.explain import PathFinder
+
+    indptr = retriever.PT.indptr
+    hub = max(range(retriever.view.n_nodes), key=lambda i: indptr[i + 1] - indptr[i])
+    smallest = 4 * 3  # paths() looks at 4 * max_paths predecessors of the paper itself
+    assert indptr[hub + 1] - indptr[hub] > smallest  # the cut really cuts
+    monkeypatch.setattr(PathFinder, "INFLOW_LIMIT", smallest)
+    cut = retriever.search(ON_TOPIC, k=20)
+    monkeypatch.setattr(PathFinder, "INFLOW_LIMIT", 10**9)
+    full = retriever.search(ON_TOPIC, k=20)
+    assert [r.paths for r in cut.results] == [r.paths for r in full.results]
+    assert [r.paths for r in full.results] == [r.paths for r in on_topic.results]
+
+
+def test_inflow_cut_keeps_the_exact_order_of_the_strongest_predecessors(retriever: Retriever) -> None:
+    import numpy as np
+
+    from hepgraph.graph.explain import PathFinder
+
+    PT = retriever.PT
+    hub = max(range(retriever.view.n_nodes), key=lambda i: PT.indptr[i + 1] - PT.indptr[i])
+    lo, hi = PT.indptr[hub], PT.indptr[hub + 1]
+    mass = np.ones(retriever.view.n_nodes, dtype=PT.dtype)
+    mass[PT.indices[lo:hi][::2]] = 2.0  # many exact ties across the cut
+    full = PathFinder(retriever.view, PT, mass, {})
+    full.INFLOW_LIMIT = 10**9
+    order = full._inflow(hub)
+    assert len(order) == hi - lo > 20
+    for limit in (1, 5, 20):
+        cut = PathFinder(retriever.view, PT, mass, {})
+        cut.INFLOW_LIMIT = limit
+        assert cut._inflow(hub) == order[:limit]
