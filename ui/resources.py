@@ -7,6 +7,9 @@ home directory and backend it was opened from.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import streamlit as st
@@ -60,18 +63,68 @@ def _build_answerer(_settings: Settings, where: str) -> Any:
     return build_answerer(get_store(_settings), _settings, embedder=embedder)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def answer(_answerer: Any, where: str, index_hash: str, question: str, seeds: tuple[str, ...]) -> dict:
-    """The answer to a question as a dict (cache_data copies values); keyed by store, index and seeds."""
-    result: Answer = _answerer.ask(question, seed_nodes=list(seeds))
-    return result.model_dump()
+class AnswerCache:
+    """The last ``size`` answers, kept as dicts and shared by all sessions.
+
+    A plain LRU instead of ``st.cache_data``: answers are streamed sentence by sentence, and a generator
+    cannot be cached; the finished Answer is stored when the stream ends. Sessions run in threads, hence
+    the lock.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, ...], dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> Answer | None:
+        """The cached answer for ``key``, or None."""
+        with self._lock:
+            data = self._items.get(key)
+            if data is None:
+                return None
+            self._items.move_to_end(key)
+        return Answer.model_validate(data)
+
+    def put(self, key: tuple[str, ...], answer: Answer) -> None:
+        """Store ``answer``, dropping the least recently used one beyond ``size``."""
+        with self._lock:
+            self._items[key] = answer.model_dump()
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _answer_cache() -> AnswerCache:
+    return AnswerCache()
+
+
+def _answer_key(settings: Settings, question: str, seeds: list[str]) -> tuple[str, ...]:
+    """Store, index version, question and seeds: a rebuilt index never serves an old answer."""
+    return (_where(settings), get_store(settings).index_hash(), question, ",".join(seeds))
+
+
+def cached_answer(settings: Settings, question: str, seeds: list[str]) -> Answer | None:
+    """The answer already given to this question and seeds on this index version, if any."""
+    return _answer_cache().get(_answer_key(settings, question, seeds))
+
+
+def stream_answer(settings: Settings, question: str, seeds: list[str]) -> Iterator[str | Answer]:
+    """Sentences of the answer as they are written, then the finished Answer (which is cached)."""
+    key = _answer_key(settings, question, seeds)
+    for item in get_answerer(settings).stream_ask(question, seed_nodes=list(seeds)):
+        if isinstance(item, Answer):
+            _answer_cache().put(key, item)
+        yield item
 
 
 def ask(settings: Settings, question: str, seeds: list[str]) -> Answer:
     """Answer ``question`` (a follow-up passes its seed nodes), reusing a cached answer when there is one."""
-    store = get_store(settings)
-    data = answer(get_answerer(settings), _where(settings), store.index_hash(), question, tuple(seeds))
-    return Answer.model_validate(data)
+    found = cached_answer(settings, question, seeds)
+    if found is not None:
+        return found
+    final = [item for item in stream_answer(settings, question, seeds) if isinstance(item, Answer)]
+    return final[-1]
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -102,6 +102,37 @@ def test_ask_answers_and_a_followup_hops_to_new_sources(app_env: Path) -> None:
     assert second_sources and second_sources != first_sources
 
 
+def test_ask_streams_claude_through_the_sdk_and_a_rerun_reuses_the_answer(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a key, the page streams Claude's answer (SSE via the real SDK) and caches the finished one."""
+    from stub_anthropic import Reply, StubAnthropic, tool_message
+
+    def respond(body: dict) -> Reply:
+        ids = list(dict.fromkeys(re.findall(r"\d{4}\.\d{4,5}", json.dumps(body["messages"]))))[:2]
+        sentences = [{"text": f"Streamed claim {i} [{a}].", "citations": [a]} for i, a in enumerate(ids)]
+        return Reply(200, tool_message({"sentences": sentences, "not_covered": []}))
+
+    with StubAnthropic() as stub:
+        stub.respond = respond
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-streaming-0123456789")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", stub.url)
+        _clear_caches()
+        at = _app()
+        at.text_input(key="question_box").input(QUESTION).run()
+        assert not at.exception, at.exception
+        assert [r["json"]["stream"] for r in stub.requests] == [True]
+        assert any(c.value.startswith("Written by **Claude**") for c in at.caption)
+        shown = at.markdown[0].value
+        assert "Streamed claim 0" in shown and "Streamed claim 1" in shown
+        assert re.search(r"\[\[\d{4}\.\d{4,5}\]\]\(https://arxiv\.org/abs/", shown)
+        assert len(_sources(at)) == 8
+        at.run()  # any widget click reruns the page: the finished answer comes from the cache
+        assert not at.exception, at.exception
+        assert len(stub.requests) == 1
+        assert at.markdown[0].value == shown
+
+
 def test_a_shared_link_reproduces_the_answer(app_env: Path) -> None:
     """A URL with ?q= answers that question on first load."""
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
@@ -288,3 +319,17 @@ def test_subgraph_frames_carry_evidence_for_hover_and_click(app_env: Path) -> No
     event = {"selection": {charts.SELECTION: [{"id": with_evidence.source}]}}
     assert charts.selected_nodes(event) == [with_evidence.source]
     assert charts.layout(sub) == charts.layout(sub), "the same answer draws the same picture"
+
+
+def test_answer_cache_keeps_the_most_recently_used_answers() -> None:
+    from hepgraph.results import Answer
+    from hepgraph.ui.resources import AnswerCache
+
+    cache = AnswerCache(size=2)
+    answers = {q: Answer(question=q, answer=f"about {q}", writer="offline") for q in "abc"}
+    cache.put(("a",), answers["a"])
+    cache.put(("b",), answers["b"])
+    assert cache.get(("a",)) == answers["a"]  # "a" is now the most recent, so "b" goes next
+    cache.put(("c",), answers["c"])
+    assert cache.get(("b",)) is None
+    assert cache.get(("a",)) == answers["a"] and cache.get(("c",)) == answers["c"]

@@ -5,6 +5,9 @@ A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 import streamlit as st
 
 from hepgraph.errors import HepGraphError
@@ -33,13 +36,40 @@ def render() -> None:
     if not question:
         _examples()
         return
+    answer = resources.cached_answer(settings(), question, seeds)
+    if answer is None:
+        answer = _stream(question, seeds)
+    if answer is not None:
+        _render_answer(answer, seeds)
+
+
+def _stream(question: str, seeds: list[str]) -> Answer | None:
+    """Show the answer's sentences as they are written; return the finished Answer (None on an error).
+
+    The streamed text is a preview: it is cleared and the finished answer drawn with its citation links,
+    sources and subgraph (a writer that fails mid-way is replaced by the offline answer).
+    """
+    slot = st.empty()
+    final: list[Answer] = []
+
+    def sentences(stream: Iterator[str | Answer]) -> Iterator[str]:
+        for item in stream:
+            if isinstance(item, Answer):
+                final.append(item)
+            else:
+                yield item
+
     try:
-        with st.spinner("Walking the graph…"):
-            answer = resources.ask(settings(), question, seeds)
+        with slot.container(border=True):
+            with st.spinner("Walking the graph…"):  # retrieval runs before the first sentence
+                pieces = sentences(resources.stream_answer(settings(), question, seeds))
+                first = next(pieces, "")
+            st.write_stream(itertools.chain([first], pieces))
     except HepGraphError as err:
-        st.error(str(err), icon=":material/error:")
-        return
-    _render_answer(answer, seeds)
+        slot.error(str(err), icon=":material/error:")
+        return None
+    slot.empty()
+    return final[-1] if final else None
 
 
 def _examples() -> None:
