@@ -1,157 +1,40 @@
 """The GraphStore Protocol on Neo4j, through the official driver; every statement is in graph/cypher.py.
 
-Writes go in batches of ``batch_size`` rows, one managed transaction per batch. The driver retries a
-transaction function on transient errors for up to ``max_retry_time_s``; errors that still escape and are
-retryable (a leader switch, a dropped connection) are retried here with backoff for the same budget, so a
-batch is re-run as a whole, which is safe because every write is a MERGE on a constrained key. Records are
-merged with :func:`hepgraph.extract.merge.merge_records`, the function the embedded store uses.
+Writes go in batches of ``batch_size`` rows, one managed transaction per batch; a batch that fails with a
+retryable error is re-run as a whole (graph/neo4j_base.py), which is safe because every write is a MERGE on
+a constrained key. Records are merged with :func:`hepgraph.extract.merge.merge_records`, the function the
+embedded store uses.
+
+:class:`Neo4jStore` holds the GraphStore writes and iterators. It inherits sessions, retries, schema and
+wipe from graph/neo4j_base.py and the retrieval push-down and console reads from graph/neo4j_retrieval.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import random
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import neo4j
 import numpy as np
-from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from hepgraph.errors import GraphStoreError
 from hepgraph.graph import cypher as q
 from hepgraph.graph import neo4j_rows as rows
+from hepgraph.graph.neo4j_base import SessionFactory, T
+from hepgraph.graph.neo4j_retrieval import Neo4jRetrieval
 from hepgraph.graph.store import StoreStats, WriteReport
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
-from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-SessionFactory = Callable[[str], Any]  # access mode (neo4j.READ_ACCESS / WRITE_ACCESS) -> a Session
+
+__all__ = ["Neo4jStore", "SessionFactory", "T"]
 
 
-class Neo4jStore:
+class Neo4jStore(Neo4jRetrieval):
     """GraphStore on a Neo4j 5 database (self-hosted, cluster or Aura)."""
 
     backend = "neo4j"
-
-    def __init__(
-        self,
-        driver: neo4j.Driver | None,
-        *,
-        uri: str,
-        database: str = "neo4j",
-        batch_size: int = 1000,
-        max_retry_time_s: float = 30.0,
-        embedding_model: str = "",
-        embedding_dim: int = 384,
-        session_factory: SessionFactory | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        """Wrap an open driver; ``session_factory`` replaces ``driver.session`` (tests inject one)."""
-        if batch_size < 1:
-            msg = f"neo4j batch size {batch_size} must be at least 1: set HEPGRAPH_NEO4J_BATCH_SIZE"
-            raise GraphStoreError(msg)
-        self._driver = driver
-        self.uri = uri
-        self.database = database
-        self.batch_size = batch_size
-        self.max_retry_time_s = max_retry_time_s
-        self.embedding_model = embedding_model
-        self.embedding_dim = embedding_dim
-        self._sleep = sleep
-        self._session_factory = session_factory or self._driver_session
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, embedding_dim: int = 384) -> Neo4jStore:
-        """Connect with NEO4J_URI/USER/PASSWORD/DATABASE and check the server answers (one clear error)."""
-        uri = settings.neo4j_uri or ""
-        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
-        retry = float(settings.neo4j_max_retry_s)
-        try:
-            driver = neo4j.GraphDatabase.driver(
-                uri, auth=(settings.neo4j_user, password), max_transaction_retry_time=retry
-            )
-            driver.verify_connectivity()
-        except (Neo4jError, DriverError, ValueError) as err:
-            raise rows.wrap_error(err, uri, settings.neo4j_user) from err
-        return cls(
-            driver,
-            uri=uri,
-            database=settings.neo4j_database,
-            batch_size=settings.neo4j_batch_size,
-            max_retry_time_s=retry,
-            embedding_model=settings.embedding_model,
-            embedding_dim=embedding_dim,
-        )
-
-    # -- plumbing ---------------------------------------------------------------------------------------
-    def _driver_session(self, access_mode: str) -> neo4j.Session:
-        if self._driver is None:
-            msg = "Neo4jStore has no driver: build it with Neo4jStore.from_settings(settings)"
-            raise GraphStoreError(msg)
-        return self._driver.session(database=self.database, default_access_mode=access_mode)
-
-    def _retrying(self, call: Callable[[], T]) -> T:
-        deadline = time.monotonic() + self.max_retry_time_s
-        delay = 0.2
-        while True:
-            try:
-                return call()
-            except (Neo4jError, DriverError) as err:
-                retry = not isinstance(err, AuthError) and err.is_retryable()
-                if not retry or time.monotonic() + delay > deadline:
-                    raise rows.wrap_error(err, self.uri) from err
-                logger.warning("Neo4j transaction failed (%s); retrying in %.1f s", type(err).__name__, delay)
-                self._sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not crypto
-                delay = min(delay * 2, 5.0)
-
-    def _write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
-        """Run ``work`` in one write transaction (retried as a whole)."""
-
-        def call() -> T:
-            with self._session_factory(neo4j.WRITE_ACCESS) as session:
-                return session.execute_write(work)
-
-        return self._retrying(call)
-
-    def _read(self, statement: str, **params: Any) -> list[dict[str, Any]]:
-        def call() -> list[dict[str, Any]]:
-            with self._session_factory(neo4j.READ_ACCESS) as session:
-                return session.execute_read(lambda tx: rows.data(tx, statement, **params))
-
-        return self._retrying(call)
-
-    def _pages(self, statement: str, key: str, batch_size: int, **params: Any) -> Iterator[dict[str, Any]]:
-        """Rows of a keyset-paged statement (``$after``/``$limit`` over key-ordered nodes)."""
-        after = ""
-        while True:
-            page = self._read(statement, after=after, limit=batch_size, **params)
-            if not page:
-                return
-            yield from page
-            after = max(row[key] for row in page if row[key] is not None)
-
-    def ensure_schema(self) -> None:
-        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS)."""
-        for statement in [*q.SCHEMA_STATEMENTS, *q.vector_index_statements(self.embedding_dim)]:
-            self._write(lambda tx, s=statement: tx.run(s).consume())  # type: ignore[misc]
-
-    def wipe(self, *, confirm: str) -> None:
-        """Delete every node (the Neo4j test suite's clean slate); ``confirm`` must name the database."""
-        if confirm != self.database:
-            msg = f"refusing to wipe Neo4j database {self.database!r}: pass confirm={self.database!r}"
-            raise GraphStoreError(msg)
-        while self._write(lambda tx: rows.data(tx, q.WIPE_BATCH, limit=10000))[0]["deleted"]:
-            pass
-
-    def close(self) -> None:
-        """Close the driver."""
-        if self._driver is not None:
-            self._driver.close()
 
     # -- papers -----------------------------------------------------------------------------------------
     def upsert_records(self, records: Sequence[PaperRecord]) -> WriteReport:
@@ -397,82 +280,3 @@ class Neo4jStore:
         """Changes with every write that changed what retrieval reads (a version bumped in that write)."""
         version = self.get_meta(rows.INDEX_VERSION) or "empty"
         return hashlib.sha1(f"neo4j|{self.database}|{version}".encode()).hexdigest()
-
-    # -- retrieval push-down and the console --------------------------------------------------------------
-    def vector_seeds(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The ``k`` papers nearest ``vector`` in the paper vector index."""
-        found = self._read(q.VECTOR_SEEDS, k=k, vector=np.asarray(vector, dtype=np.float32).tolist())
-        return [(r["key"], float(r["score"])) for r in found]
-
-    def fulltext_seeds(self, text: str, k: int) -> list[tuple[str, float]]:
-        """The ``k`` best full-text matches of ``text`` (escaped: a question is words, not Lucene syntax)."""
-        found = self._read(q.FULLTEXT_SEEDS, q=rows.lucene_escape(text), k=k)
-        return [(r["key"], float(r["score"])) for r in found]
-
-    def neighbourhood(self, seeds: Sequence[str], *, fanout: int = 50) -> list[tuple[str, str, str, float]]:
-        """(source, rel, target, weight) edges of the seeds' two-hop neighbourhood (hepgraph.nodes ids)."""
-        found = self._read(q.NEIGHBOURHOOD, seeds=list(seeds), rels=list(q.GRAPH_RELS), fanout=fanout)
-        return [(r["source"], r["rel"], r["target"], float(r["weight"])) for r in found]
-
-    def paper_details(self, keys: Sequence[str]) -> list[dict[str, Any]]:
-        """Key, arXiv id, title, date, categories and concept names of papers, in one query."""
-        return self._read(q.PAPER_DETAILS, keys=list(keys), rels=list(q.LINK_RELS))
-
-    def gds_available(self) -> bool:
-        """Whether the Graph Data Science plugin's PageRank is installed."""
-        return bool(self._read(q.GDS_AVAILABLE)[0]["n"])
-
-    def gds_personalized_pagerank(
-        self,
-        seeds: Sequence[str],
-        paper_keys: Sequence[str],
-        concept_ids: Sequence[str],
-        *,
-        damping: float = 0.85,
-        iterations: int = 20,
-        limit: int = 100,
-    ) -> list[tuple[str, float]]:
-        """Personalized PageRank with GDS on a projection of the given nodes, dropped afterwards."""
-        name = f"hepgraph_ppr_{uuid.uuid4().hex[:12]}"
-        self._write(
-            lambda tx: rows.data(
-                tx,
-                q.GDS_PROJECT,
-                graph_name=name,
-                paper_keys=list(paper_keys),
-                concept_ids=list(concept_ids),
-                rels=list(q.GRAPH_RELS),
-            )
-        )
-        try:
-            found = self._read(
-                q.GDS_PAGERANK,
-                graph_name=name,
-                seeds=list(seeds),
-                damping=damping,
-                iterations=iterations,
-                limit=limit,
-            )
-        finally:
-            self._write(lambda tx: rows.data(tx, q.GDS_DROP, graph_name=name))
-        return [(r["node"], float(r["score"])) for r in found]
-
-    def console_read(
-        self, query: str, *, row_limit: int, timeout_s: float
-    ) -> tuple[list[str], list[list[Any]], bool]:
-        """Run a console query in a READ-access session with a server-side timeout; <= ``row_limit`` rows."""
-
-        def call() -> tuple[list[str], list[list[Any]], bool]:
-            with self._session_factory(neo4j.READ_ACCESS) as session:
-                result = session.run(neo4j.Query(query, timeout=timeout_s))  # type: ignore[arg-type]
-                records = result.fetch(row_limit + 1)
-                return (
-                    list(result.keys()),
-                    [list(r.values()) for r in records[:row_limit]],
-                    len(records) > row_limit,
-                )
-
-        try:
-            return call()
-        except (Neo4jError, DriverError) as err:
-            raise rows.wrap_error(err, self.uri) from err
