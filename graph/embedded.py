@@ -18,46 +18,13 @@ import numpy as np
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
 from hepgraph.graph import sqlite_schema as sq
+from hepgraph.graph.sqlite_rows import link_from_row, link_row, paper_from_row
 from hepgraph.graph.store import StoreStats, WriteReport
-from hepgraph.models import (
-    Author,
-    Citation,
-    Concept,
-    ConceptLink,
-    Evidence,
-    ExternalWork,
-    Paper,
-    PaperRecord,
-    SimilarEdge,
-)
+from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["EmbeddedStore"]
-
-
-def _paper_from_row(row: sqlite3.Row) -> Paper:
-    authors = [Author(name=name, key=key) for name, key in json.loads(row["authors"])]
-    return Paper(
-        key=row["key"],
-        arxiv_id=row["arxiv_id"],
-        doi=row["doi"],
-        inspire_id=row["inspire_id"],
-        title=row["title"],
-        title_text=row["title_text"],
-        abstract=row["abstract"],
-        abstract_text=row["abstract_text"],
-        authors=authors,
-        categories=json.loads(row["categories"]),
-        date=row["date"],
-        journal_ref=row["journal_ref"],
-        sources=json.loads(row["sources"]),
-    )
-
-
-def _link_from_row(row: Sequence) -> ConceptLink:
-    evidence = [Evidence(**e) for e in json.loads(row[4])]
-    return ConceptLink(paper_key=row[0], concept_id=row[1], rel=row[2], count=row[3], evidence=evidence)
 
 
 class EmbeddedStore:
@@ -160,7 +127,7 @@ class EmbeddedStore:
     def get_papers(self, keys: Sequence[str]) -> list[Paper]:
         """Papers by key, in the order asked; unknown keys are left out."""
         rows = self._query_in("SELECT * FROM papers WHERE key IN ({ins})", list(dict.fromkeys(keys)))
-        by_key = {row["key"]: _paper_from_row(row) for row in rows}
+        by_key = {row["key"]: paper_from_row(row) for row in rows}
         return [by_key[k] for k in keys if k in by_key]
 
     def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
@@ -170,7 +137,7 @@ class EmbeddedStore:
             rows = self._query("SELECT * FROM papers WHERE key > ? ORDER BY key LIMIT ?", (last, batch_size))
             if not rows:
                 return
-            yield from (_paper_from_row(r) for r in rows)
+            yield from (paper_from_row(r) for r in rows)
             last = rows[-1]["key"]
 
     def resolve_key(self, identifier: str) -> str | None:
@@ -260,7 +227,7 @@ class EmbeddedStore:
         keys = list(links_by_paper)
         if not keys:
             return WriteReport()
-        new = {k: sorted(self._link_row(link) for link in links_by_paper[k]) for k in keys}
+        new = {k: sorted(link_row(link) for link in links_by_paper[k]) for k in keys}
         with self._tx() as conn:
             old: dict[str, list[tuple]] = {k: [] for k in keys}
             for chunk in sq.chunks(keys):
@@ -279,15 +246,10 @@ class EmbeddedStore:
         added = sum(1 for k in changed if not old[k])
         return WriteReport(added=added, updated=len(changed) - added, unchanged=len(keys) - len(changed))
 
-    @staticmethod
-    def _link_row(link: ConceptLink) -> tuple:
-        evidence = json.dumps([e.model_dump() for e in link.evidence], ensure_ascii=False)
-        return (link.paper_key, link.concept_id, link.rel, link.count, evidence)
-
     def iter_links(self) -> Iterator[ConceptLink]:
         """Every paper->concept link with its evidence, by paper then concept."""
         for row in self._query("SELECT * FROM links ORDER BY paper_key, concept_id"):
-            yield _link_from_row(row)
+            yield link_from_row(row)
 
     def links_for_papers(self, keys: Sequence[str]) -> dict[str, list[ConceptLink]]:
         """Links of the given papers, by paper key (papers without links are left out)."""
@@ -297,7 +259,7 @@ class EmbeddedStore:
             list(dict.fromkeys(keys)),
         )
         for row in rows:
-            out.setdefault(row[0], []).append(_link_from_row(row))
+            out.setdefault(row[0], []).append(link_from_row(row))
         return out
 
     def replace_similar(self, edges: Iterable[SimilarEdge]) -> WriteReport:

@@ -34,7 +34,10 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
         from hepgraph.graph.neo4j import Neo4jStore
 
         if not settings.neo4j_uri:
-            msg = "backend is neo4j but NEO4J_URI is not set: export NEO4J_URI=neo4j://host:7687 (and NEO4J_PASSWORD)"
+            msg = (
+                "backend is neo4j but NEO4J_URI is not set: "
+                "export NEO4J_URI=neo4j://host:7687 (and NEO4J_PASSWORD)"
+            )
             raise ConfigError(msg)
         return Neo4jStore.from_settings(settings)
     msg = f"unknown backend {settings.backend!r}: use 'embedded' or 'neo4j'"

@@ -639,7 +639,9 @@ def retriever(sample_home: Path):  # noqa: ANN201
 
 @pytest.mark.parametrize("qid", list(QUESTIONS), ids=list(QUESTIONS))
 def test_question_box_case(qid: str, retriever, sample_home: Path) -> None:  # noqa: ANN001
-    """Retriever.search: empty questions get a QueryError with an example; anything else an answer, no crash."""
+    """Retriever.search: empty questions get a QueryError with an example; anything else an answer,
+    no crash.
+    """
     from hepgraph.errors import QueryError
 
     before = snapshot(sample_home / "hepgraph.sqlite")
@@ -717,7 +719,9 @@ def console_store(sample_home: Path):  # noqa: ANN201
     "cid", [*CONSOLE_MALFORMED, *CONSOLE_WRITES], ids=[*CONSOLE_MALFORMED, *CONSOLE_WRITES]
 )
 def test_console_case(cid: str, console_store: EmbeddedStore) -> None:
-    """Malformed Cypher: a QueryError that says what to do; a write: ReadOnlyViolation; the graph unchanged."""
+    """Malformed Cypher: a QueryError that says what to do; a write: ReadOnlyViolation;
+    the graph unchanged.
+    """
     from hepgraph.errors import QueryError, ReadOnlyViolation
     from hepgraph.graph.console import run_console_query
 
@@ -735,7 +739,9 @@ def test_console_case(cid: str, console_store: EmbeddedStore) -> None:
 
 @pytest.mark.slow
 def test_build_survives_a_5mb_abstract(tmp_path: Path) -> None:
-    """`hepgraph build` on a paper with a 5 MiB abstract finishes (spaCy's max_length used to abort it: E088)."""
+    """`hepgraph build` on a paper with a 5 MiB abstract finishes
+    (spaCy's max_length used to abort it: E088).
+    """
     from hepgraph.ui.cli import app
 
     path = tmp_path / "huge.jsonl"

@@ -59,7 +59,8 @@ def duplicate_ids(home: Path) -> list[tuple]:
     """Ids that name two stored papers (a merge that went wrong): must be none."""
     with sqlite3.connect(f"file:{home / 'hepgraph.sqlite'}?mode=ro", uri=True) as conn:
         return conn.execute(
-            "SELECT arxiv_id, count(*) FROM papers WHERE arxiv_id IS NOT NULL GROUP BY arxiv_id HAVING count(*) > 1"
+            "SELECT arxiv_id, count(*) FROM papers WHERE arxiv_id IS NOT NULL "
+            "GROUP BY arxiv_id HAVING count(*) > 1"
         ).fetchall()
 
 

@@ -20,7 +20,8 @@ SAMPLE = REPO / "data" / "sample"
 
 # Cypher *syntax* (not an English word in an error message): a clause followed by a pattern or assignment.
 _CYPHER = re.compile(
-    r"\b(?:MATCH|MERGE|CREATE)\s*\(\s*\w*\s*(?::\s*\w+)?\s*[{)]|\bOPTIONAL MATCH\b|\bDETACH DELETE\b|\bSET\s+\w+\.\w+\s*[=+]"
+    r"\b(?:MATCH|MERGE|CREATE)\s*\(\s*\w*\s*(?::\s*\w+)?\s*[{)]"
+    r"|\bOPTIONAL MATCH\b|\bDETACH DELETE\b|\bSET\s+\w+\.\w+\s*[=+]"
     r"|\bWHERE\s+\w+\.\w+|\bRETURN\s+\w+[.,\s]|\bUNWIND\s+\$|\bCALL\s+\w+\.\w+"
 )
 _SQL = re.compile(
@@ -140,7 +141,7 @@ def _sql_interpolation_problems(path: Path) -> list[str]:
 
 def test_sql_is_built_only_from_constants_and_placeholders() -> None:
     """SQL f-strings in the embedded store interpolate only constant names and '?' placeholder lists."""
-    files = [REPO / "graph" / "embedded.py", REPO / "graph" / "sqlite_schema.py"]
+    files = [REPO / "graph" / n for n in ("embedded.py", "sqlite_schema.py", "sqlite_upsert.py")]
     problems = [p for f in files if f.exists() for p in _sql_interpolation_problems(f)]
     assert not problems, "SQL built from a variable (pass it as a ? parameter):\n" + "\n".join(problems)
 

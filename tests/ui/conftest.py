@@ -153,7 +153,7 @@ def slice_env(hepml_slice_file: Path, tmp_path_factory: pytest.TempPathFactory, 
     return _build([part], root / "home", answer_embedder, load_vocabulary())
 
 
-# -- the Streamlit app's graph (tests/ui/test_app.py, tests/ui/test_browser.py) --------------------------------
+# -- the Streamlit app's graph (tests/ui/test_app.py, tests/ui/test_browser.py) ----------------------------
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
