@@ -213,6 +213,7 @@ class StageTimer:
         self.ms: dict[str, list[float]] = defaultdict(list)
 
     def wrap(self, owner: object, attr: str, label: str) -> None:
+        """Replace ``owner.attr`` by a wrapper that adds its wall time to ``label``."""
         fn = getattr(owner, attr)
 
         def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -225,6 +226,7 @@ class StageTimer:
         setattr(owner, attr, timed)
 
     def means(self) -> dict[str, float]:
+        """Mean milliseconds per stage label."""
         return {k: round(float(np.mean(v)), 1) for k, v in self.ms.items()}
 
 
