@@ -338,7 +338,14 @@ class RelationExtractor:
             ]
             rel = self.vocabulary.get(cid).relation  # type: ignore[union-attr]
             links.append(
-                ConceptLink(paper_key=key, concept_id=cid, rel=rel, count=len(spans[cid]), evidence=evidence)
+                ConceptLink(
+                    paper_key=key,
+                    concept_id=cid,
+                    rel=rel,
+                    count=len(spans[cid]),
+                    evidence=evidence,
+                    via="claude",
+                )
             )
         return links
 

@@ -15,7 +15,7 @@ Graph model:
     (:Author {key, name})-[:WROTE {position}]->(:Paper)
     (:Work)-[:CITES {source}]->(:Work)
     (:Paper)-[:USES_METHOD|ADDRESSES|STUDIES|FROM_EXPERIMENT|USES_DATASET|STUDIES_PROCESS
-              {count, evidence}]->(:Concept {id, ...})-[:IS_A]->(:Concept)
+              {count, evidence, via}]->(:Concept {id, ...})-[:IS_A]->(:Concept)
     (:Paper)-[:SIMILAR {score}]->(:Paper)
     (:Embedding {key, model, text_hash, vector}), (:Stage {key, stage, paper_key, hash}), (:Meta {key, value})
 """
@@ -73,7 +73,7 @@ def link_write_statement(rel: str) -> str:
         raise ValueError(msg)
     return (
         "UNWIND $rows AS row MATCH (p:Paper {key: row.paper_key}) MATCH (c:Concept {id: row.concept_id}) "
-        f"MERGE (p)-[r:{rel}]->(c) SET r.count = row.count, r.evidence = row.evidence"
+        f"MERGE (p)-[r:{rel}]->(c) SET r.count = row.count, r.evidence = row.evidence, r.via = row.via"
     )
 
 
@@ -172,15 +172,15 @@ ITER_CONCEPTS = (
 )
 LINKS_FOR_PAPERS = (
     "UNWIND $keys AS k MATCH (p:Paper {key: k})-[r]->(c:Concept) WHERE type(r) IN $rels "
-    "RETURN p.key AS paper_key, c.id AS concept_id, type(r) AS rel, r.count AS count, r.evidence AS evidence "
-    "ORDER BY paper_key, concept_id"
+    "RETURN p.key AS paper_key, c.id AS concept_id, type(r) AS rel, r.count AS count, "
+    "r.evidence AS evidence, r.via AS via ORDER BY paper_key, concept_id"
 )
 DELETE_LINKS = "UNWIND $keys AS k MATCH (p:Paper {key: k})-[r]->(:Concept) WHERE type(r) IN $rels DELETE r"
 ITER_LINKS = (
     "MATCH (p:Paper) WHERE p.key > $after WITH p ORDER BY p.key LIMIT $limit "
     "OPTIONAL MATCH (p)-[r]->(c:Concept) WHERE type(r) IN $rels "
-    "RETURN p.key AS paper_key, c.id AS concept_id, type(r) AS rel, r.count AS count, r.evidence AS evidence "
-    "ORDER BY paper_key, concept_id"
+    "RETURN p.key AS paper_key, c.id AS concept_id, type(r) AS rel, r.count AS count, "
+    "r.evidence AS evidence, r.via AS via ORDER BY paper_key, concept_id"
 )
 WRITE_SIMILAR = (
     "UNWIND $rows AS row MATCH (a:Paper {key: row.a}) MATCH (b:Paper {key: row.b}) "
@@ -309,7 +309,17 @@ EXAMPLE_QUERIES: list[tuple[str, str]] = [
 # -- the registry the linter reads --------------------------------------------------------------------------
 _SAMPLE_VECTOR = [0.1, 0.2, 0.3]
 _PAGE = {"after": "", "limit": 1000}
-_LINK_ROWS = {"rows": [{"paper_key": "2101.00001", "concept_id": "method:gnn", "count": 2, "evidence": "[]"}]}
+_LINK_ROWS = {
+    "rows": [
+        {
+            "paper_key": "2101.00001",
+            "concept_id": "method:gnn",
+            "count": 2,
+            "evidence": "[]",
+            "via": "matcher",
+        }
+    ]
+}
 PARAMETERS: dict[str, dict] = {
     "RESOLVE_IDS": {"ids": ["2101.00001", "doi:10.1/x"]},
     "RECORDS_FOR_PAPERS": {"keys": ["2101.00001"]},

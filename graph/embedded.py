@@ -232,7 +232,7 @@ class EmbeddedStore:
             old: dict[str, list[tuple]] = {k: [] for k in keys}
             for chunk in sq.chunks(keys):
                 sql = (
-                    "SELECT paper_key, concept_id, rel, count, evidence FROM links "
+                    "SELECT paper_key, concept_id, rel, count, evidence, via FROM links "
                     f"WHERE paper_key IN ({sq.placeholders(len(chunk))})"
                 )
                 for row in conn.execute(sql, chunk):
@@ -240,7 +240,8 @@ class EmbeddedStore:
             changed = [k for k in keys if sorted(old[k]) != new[k]]
             conn.executemany("DELETE FROM links WHERE paper_key = ?", [(k,) for k in changed])
             conn.executemany(
-                "INSERT INTO links (paper_key, concept_id, rel, count, evidence) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO links (paper_key, concept_id, rel, count, evidence, via) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [row for k in changed for row in new[k]],
             )
         added = sum(1 for k in changed if not old[k])

@@ -175,6 +175,7 @@ def link_row(link: ConceptLink) -> dict[str, Any]:
         "concept_id": link.concept_id,
         "count": link.count,
         "evidence": evidence,
+        "via": link.via,
     }
 
 
@@ -187,6 +188,7 @@ def link_from_row(row: dict[str, Any]) -> ConceptLink:
         rel=row["rel"],
         count=int(row["count"] or 1),
         evidence=evidence,
+        via=row.get("via") or "matcher",
     )
 
 

@@ -30,12 +30,19 @@ def paper_from_row(row: sqlite3.Row) -> Paper:
 
 
 def link_from_row(row: Sequence) -> ConceptLink:
-    """The ConceptLink stored in a ``links`` row (paper_key, concept_id, rel, count, evidence)."""
+    """The ConceptLink stored in a ``links`` row (paper_key, concept_id, rel, count, evidence, via).
+
+    A store of schema version 1, opened read-only and so not migrated, has no ``via`` column: its
+    links were all made by the matcher.
+    """
     evidence = [Evidence(**e) for e in json.loads(row[4])]
-    return ConceptLink(paper_key=row[0], concept_id=row[1], rel=row[2], count=row[3], evidence=evidence)
+    via = row[5] if len(row) > 5 else "matcher"
+    return ConceptLink(
+        paper_key=row[0], concept_id=row[1], rel=row[2], count=row[3], evidence=evidence, via=via
+    )
 
 
 def link_row(link: ConceptLink) -> tuple:
     """The ``links`` row of a concept link (evidence as JSON)."""
     evidence = json.dumps([e.model_dump() for e in link.evidence], ensure_ascii=False)
-    return (link.paper_key, link.concept_id, link.rel, link.count, evidence)
+    return (link.paper_key, link.concept_id, link.rel, link.count, evidence, link.via)

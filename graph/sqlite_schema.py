@@ -31,7 +31,7 @@ from hepgraph.graph.sqlite_upsert import is_arxiv_key as is_arxiv_key
 from hepgraph.graph.sqlite_upsert import placeholders as placeholders
 from hepgraph.graph.sqlite_upsert import record_ids as record_ids
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: links.via (who made a link)
 # Meta keys starting with "_" are the store's own bookkeeping and stay out of index_hash().
 WRITE_COUNTER = "_write_counter"
 
@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS concept_edges (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS links (
     paper_key TEXT NOT NULL REFERENCES papers (key) ON DELETE CASCADE, concept_id TEXT NOT NULL,
-    rel TEXT NOT NULL, count INTEGER NOT NULL, evidence TEXT NOT NULL, PRIMARY KEY (paper_key, concept_id)
+    rel TEXT NOT NULL, count INTEGER NOT NULL, evidence TEXT NOT NULL, via TEXT NOT NULL DEFAULT 'matcher',
+    PRIMARY KEY (paper_key, concept_id)
 );
 CREATE INDEX IF NOT EXISTS links_concept ON links (concept_id);
 CREATE TABLE IF NOT EXISTS similar (
@@ -134,9 +135,20 @@ def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table and index if missing (idempotent) and record the schema version."""
+    """Create every table and index if missing, migrate an older store, record the schema version.
+
+    Idempotent. Version 1 -> 2 adds ``links.via``; every existing link was made by the matcher, which
+    is the column's default.
+    """
     conn.executescript(f"BEGIN IMMEDIATE; {DDL} COMMIT;")
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('_schema_version', ?)", (SCHEMA_VERSION,))
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(links)")}
+    if "via" not in columns:
+        conn.execute("ALTER TABLE links ADD COLUMN via TEXT NOT NULL DEFAULT 'matcher'")
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('_schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (SCHEMA_VERSION,),
+    )
 
 
 def content_hash(conn: sqlite3.Connection) -> str:

@@ -205,6 +205,9 @@ class ConceptLink(Record):
     rel: str
     count: int = 1
     evidence: list[Evidence] = Field(default_factory=list)
+    via: Literal["matcher", "claude"] = Field(
+        "matcher", description="Who made the link: the vocabulary matcher, or Claude (llm_relations)."
+    )
 
 
 class SimilarEdge(Record):

@@ -140,7 +140,7 @@ FILES: dict[str, list[str]] = {
     ],
     "nodes_authors.csv": ["key:ID(Author)", ":LABEL", "name"],
     "rels_cites.csv": [":START_ID(Work)", ":END_ID(Work)", ":TYPE", "source"],
-    "rels_links.csv": [":START_ID(Work)", ":END_ID(Concept)", ":TYPE", "count:int", "evidence"],
+    "rels_links.csv": [":START_ID(Work)", ":END_ID(Concept)", ":TYPE", "count:int", "evidence", "via"],
     "rels_is_a.csv": [":START_ID(Concept)", ":END_ID(Concept)", ":TYPE"],
     "rels_similar.csv": [":START_ID(Work)", ":END_ID(Work)", ":TYPE", "score:float"],
     "rels_wrote.csv": [":START_ID(Author)", ":END_ID(Work)", ":TYPE", "position:int"],
@@ -228,7 +228,10 @@ def export_neo4j_admin(store: GraphStore, out: Path, *, model: str, tick: Tick) 
         for link in store.iter_links():
             if link.paper_key in papers and link.concept_id in concepts:
                 r = link_row(link)
-                row("rels_links.csv", [link.paper_key, link.concept_id, link.rel, r["count"], r["evidence"]])
+                row(
+                    "rels_links.csv",
+                    [link.paper_key, link.concept_id, link.rel, r["count"], r["evidence"], r["via"]],
+                )
         for s in store.iter_similar():
             row("rels_similar.csv", [s.a, s.b, "SIMILAR", s.score])
         authors: dict[str, str] = {}

@@ -396,6 +396,8 @@ def test_build_records_claude_links_and_tokens_and_reruns_idempotently(
     assert (report.llm_input_tokens, report.llm_output_tokens) == (3 * 321, 3 * 54)
     assert report.llm_links == 2 and report.llm_failed == 0 and report.warnings == []
     assert first.concepts_of(OLYMPICS) == added | {lk.concept_id for lk in matched[OLYMPICS]}
+    by_claude = {(lk.paper_key, lk.concept_id) for lk in first.links if lk.via == "claude"}
+    assert by_claude == {(OLYMPICS, cid) for cid in added}  # the store says who made each link
     assert max(first.pairs.values()) == 1  # no (paper, concept) pair twice
     for link in first.links:
         text = first.papers[link.paper_key].text

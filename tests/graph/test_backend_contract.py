@@ -191,6 +191,17 @@ def test_replace_links_replaces(store: GraphStore, records: list[PaperRecord]) -
     assert store.stats().edges.get("STUDIES") == 1 and "USES_METHOD" not in store.stats().edges
 
 
+def test_a_link_keeps_who_made_it(store: GraphStore, records: list[PaperRecord]) -> None:
+    store.upsert_records(records[:1])
+    store.upsert_concepts([Concept(id="method:gnn", type="Method", name="GNN")])
+    a = records[0].key
+    claude = _link(a, "method:gnn", "USES_METHOD", 1).model_copy(update={"via": "claude"})
+    assert store.replace_links({a: [claude]}).added == 1
+    assert store.links_for_papers([a]) == {a: [claude]} and list(store.iter_links()) == [claude]
+    assert store.replace_links({a: [_link(a, "method:gnn", "USES_METHOD", 1)]}).updated == 1  # matcher now
+    assert [lk.via for lk in store.iter_links()] == ["matcher"]
+
+
 def test_similar_edges_are_replaced(store: GraphStore, records: list[PaperRecord]) -> None:
     store.upsert_records(records[:3])
     a, b, c = (r.key for r in records[:3])

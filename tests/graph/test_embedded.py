@@ -281,3 +281,34 @@ def test_real_slice_round_trip(hepml_slice_file: Path, tmp_path: Path) -> None:
     got = s.get_papers([r.arxiv_id for r in records[:5]])
     assert [p.title for p in got] == [r.title for r in records[:5]]
     assert sum(1 for _ in s.iter_papers(batch_size=7)) == 300
+
+
+def test_a_schema_1_store_reads_and_migrates_links_without_losing_any(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    s = EmbeddedStore(path)
+    s.ensure_schema()
+    s.upsert_records([ARXIV])
+    s.upsert_concepts([Concept(id="method:vae", type="Method", name="variational autoencoder")])
+    ev = Evidence(sentence="We use a VAE.", start=9, end=12, surface="VAE")
+    link = ConceptLink(
+        paper_key="2505.13228", concept_id="method:vae", rel="USES_METHOD", count=2, evidence=[ev]
+    )
+    s.replace_links({"2505.13228": [link]})
+    hash_before = s.index_hash()
+    s.close()
+    with sqlite3.connect(path) as conn:  # make it the store an older hepgraph wrote
+        conn.execute("ALTER TABLE links DROP COLUMN via")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = '_schema_version'")
+
+    old = EmbeddedStore(path, read_only=True)  # a reader does not migrate, and still reads the links
+    assert list(old.iter_links()) == [link] and old.links_for_papers(["2505.13228"]) == {"2505.13228": [link]}
+    old.close()
+    s = EmbeddedStore(path)
+    s.ensure_schema()
+    s.ensure_schema()  # idempotent
+    assert list(s.iter_links()) == [link] and link.via == "matcher"
+    assert s.get_meta("_schema_version") == "2" and s.index_hash() == hash_before
+    claude = link.model_copy(update={"via": "claude"})
+    assert s.replace_links({"2505.13228": [claude]}).updated == 1
+    assert [lk.via for lk in s.iter_links()] == ["claude"]
+    s.close()

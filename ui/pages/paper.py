@@ -51,7 +51,8 @@ def render() -> None:
         concept = index.concepts.get(link.concept_id)
         name = concept.name if concept else link.concept_id
         ev = f": _{link.evidence[0].sentence}_" if link.evidence else ""
-        st.markdown(f"- **{name}** `{link.rel}` ×{link.count}{ev}")
+        by = " · :violet[linked by Claude]" if link.via == "claude" else ""
+        st.markdown(f"- **{name}** `{link.rel}` ×{link.count}{by}{ev}")
     cols = st.columns(3, gap="large")
     with cols[0]:
         st.markdown(f"**Similar** ({len(page.similar)})")
