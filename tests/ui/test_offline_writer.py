@@ -85,3 +85,66 @@ def test_no_material_no_answer() -> None:
     from hepgraph.ui.answer.material import Material
 
     assert OfflineWriter(None).write(Material(question="anything at all?")) is None
+
+
+def _paper(arxiv_id: str, title: str, score: float, abstract: str = "") -> Any:
+    from hepgraph.ui.answer.material import PaperMaterial
+
+    return PaperMaterial(
+        key=arxiv_id, arxiv_id=arxiv_id, title=title, year=2021, score=score, abstract=abstract
+    )
+
+
+TITLE_ONLY = [
+    _paper(
+        "2106.05285",
+        "CaloFlow: Fast and Accurate Generation of Calorimeter Showers with Normalizing Flows",
+        0.9,
+    ),
+    _paper(
+        "2110.11377", "CaloFlow II: Even Faster and Still Accurate Generation of Calorimeter Showers", 0.8
+    ),
+    _paper("2312.09290", "CaloQVAE: Simulating high-energy particle-calorimeter interactions", 0.7),
+    _paper("2211.15380", "Fast calorimeter simulation with a normalizing flow", 0.6),
+]
+
+
+def test_title_only_sources_are_named_as_titles_not_findings() -> None:
+    from hepgraph.ui.answer.citations import check_citations
+    from hepgraph.ui.answer.material import Material
+
+    material = Material(
+        question="How do normalizing flows speed up calorimeter simulation?", papers=TITLE_ONLY
+    )
+    out = OfflineWriter(None).write(material)
+    assert out is not None and len(out.sentences) == 1
+    sentence = out.sentences[0]
+    assert sentence.citations == ["2106.05285", "2110.11377", "2312.09290"]  # the best three, in rank order
+    assert all(f"\u201c{p.title}\u201d (2021) [{p.arxiv_id}]" in sentence.text for p in TITLE_ONLY[:3])
+    assert "only the titles" in sentence.text and "2211.15380" not in sentence.text
+    checked = check_citations(out.sentences, material.allowed_ids)
+    assert checked.sentences == [sentence.text] and checked.citations == sentence.citations
+
+
+def test_titles_only_fill_a_short_answer() -> None:
+    from hepgraph.ui.answer.material import Material
+
+    abstract = (
+        "We train a normalizing flow on calorimeter showers of electromagnetic particles. "
+        "The flow generates showers three orders of magnitude faster than the detector simulation. "
+        "Its samples pass a classifier test that a GAN fails on the same showers."
+    )
+    full = _paper("2106.05285", "CaloFlow", 0.9, abstract)
+    short = Material(question="normalizing flows for calorimeter showers", papers=[full, *TITLE_ONLY[1:]])
+    out = OfflineWriter(None).write(short)
+    assert out is not None
+    quoted, titles = out.sentences[:-1], out.sentences[-1]
+    assert 1 <= len(quoted) <= 2 and all(
+        s.citations == ["2106.05285"] for s in quoted
+    )  # two per paper at most
+    assert titles.citations == ["2110.11377", "2312.09290", "2211.15380"]
+    three = _paper("2110.11377", "CaloFlow II", 0.8, abstract.replace("electromagnetic", "charged"))
+    long = Material(question=short.question, papers=[full, three, *TITLE_ONLY[2:]])
+    out = OfflineWriter(None).write(long)
+    assert out is not None and len(out.sentences) >= 3
+    assert not any("only the title" in s.text for s in out.sentences)  # enough quoted findings: no title line

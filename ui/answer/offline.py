@@ -21,6 +21,7 @@ from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
 from hepgraph.ui.answer.terms import content_terms
 
 MIN_WORDS, MAX_WORDS = 6, 70
+MIN_SENTENCES, MAX_TITLES = 3, 3
 _WE = re.compile(r"^(?:In this (?:paper|work|letter|article|study|note),?\s+)?[Ww]e\b")
 _OUR = re.compile(r"\b[Oo]ur\b")
 _LIST_START = re.compile(r"^(?:\(?[ivx]+\)|\d+\))\s*")
@@ -157,6 +158,26 @@ def phrase(cand: Candidate, prefix: str) -> str:
     return f"{body} [{cand.paper.arxiv_id}]."
 
 
+def title_sentence(papers: Sequence[PaperMaterial]) -> DraftSentence:
+    """One sentence naming papers the archive knows only by title, claiming no finding of theirs.
+
+    Many papers of the HEPML bibliography come without an abstract. When they are what the walk found,
+    saying so (and citing them) is more honest than answering that nothing matches.
+    """
+    named = [
+        f"\u201c{' '.join(p.title.split()).rstrip('.')}\u201d"
+        + (f" ({p.year})" if p.year else "")
+        + f" [{p.arxiv_id}]"
+        for p in papers
+    ]
+    listing = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    what, whose = ("the title of", "its") if len(named) == 1 else ("the titles of", "their")
+    return DraftSentence(
+        text=f"The archive holds only {what} {listing}, so none of {whose} findings is quoted here.",
+        citations=[p.arxiv_id for p in papers],
+    )
+
+
 class OfflineWriter:
     """Extractive answers from the retrieved papers; every sentence is a paper's own, cited.
 
@@ -173,12 +194,23 @@ class OfflineWriter:
         self.max_sentences = max(3, min(max_sentences, 6))
 
     def write(self, material: Material) -> WriterOutput | None:
-        """The extractive answer, or None when the papers offer no usable sentence."""
+        """The extractive answer, or None when the papers offer no usable sentence and no title.
+
+        An answer shorter than ``MIN_SENTENCES`` ends by naming the best sources that have no abstract
+        (at most ``MAX_TITLES``), as titles, not findings.
+        """
         cands = _candidates(material)
-        if not cands:
-            return None
         self.scorer.score(cands, material.question)
         chosen = select(cands, max_sentences=self.max_sentences)
+        sentences = self._sentences(chosen)
+        quoted = {c.paper.arxiv_id for c in chosen}
+        title_only = [p for p in material.papers if not p.abstract.strip() and p.arxiv_id not in quoted]
+        if len(sentences) < MIN_SENTENCES and title_only:
+            sentences.append(title_sentence(title_only[:MAX_TITLES]))
+        return WriterOutput(sentences=sentences) if sentences else None
+
+    @staticmethod
+    def _sentences(chosen: list[Candidate]) -> list[DraftSentence]:
         sentences: list[DraftSentence] = []
         for g, (concept, members) in enumerate(_group(chosen)):
             for i, cand in enumerate(members):
@@ -187,4 +219,4 @@ class OfflineWriter:
                 else:
                     prefix = _FOLLOW[(i - 1) % len(_FOLLOW)]
                 sentences.append(DraftSentence(text=phrase(cand, prefix), citations=[cand.paper.arxiv_id]))
-        return WriterOutput(sentences=sentences)
+        return sentences
