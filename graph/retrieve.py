@@ -187,6 +187,7 @@ class Retriever:
         result = RetrievalResult(query=text, linked_concepts=uq.concepts, index_hash=self.index_hash)
         if not p.any():
             result.notice = "nothing in the archive matches this question: no shared terms, concepts or texts"
+            result.off_topic = True
             result.ms = round((time.perf_counter() - t0) * 1000, 1)
             return result
         cfg = self.config
@@ -197,6 +198,7 @@ class Retriever:
         result.results = self._scored(order, ranking, cos, finder, uq)
         best = max((r.score for r in result.results), default=0.0)
         if best < cfg.off_topic_below:
+            result.off_topic = True
             result.notice = (
                 f"the archive holds little on this question (best relevance {best:.0%}): "
                 "the papers below are weak matches"

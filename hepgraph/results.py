@@ -53,6 +53,9 @@ class RetrievalResult(_Result):
     index_hash: str = ""
     ms: float = 0.0
     notice: str = ""
+    off_topic: bool = Field(
+        False, description="No paper reaches the relevance floor: the results are the nearest, weak matches."
+    )
 
 
 class Source(_Result):

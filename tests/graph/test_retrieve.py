@@ -100,8 +100,12 @@ def test_empty_question_is_a_clear_error(retriever: Retriever) -> None:
 def test_off_topic_question_gets_no_high_scores_and_a_notice(retriever: Retriever) -> None:
     result = retriever.search(OFF_TOPIC, k=20)
     assert all(r.score <= OFF_TOPIC_MAX for r in result.results), [r.score for r in result.results[:3]]
-    assert result.notice
+    assert result.notice and result.off_topic
     assert not [c for c in result.linked_concepts if c.how == "matcher"]
+
+
+def test_on_topic_question_is_not_flagged_off_topic(on_topic: RetrievalResult) -> None:
+    assert not on_topic.off_topic and not on_topic.notice
 
 
 def test_follow_up_seed_moves_results_toward_the_node(

@@ -284,3 +284,20 @@ def test_stream_ask_falls_back_when_the_stream_is_malformed(tiny_env: Any, stub:
     stub.push(Reply(200, text_message("no tool")))
     final = list(_answerer(tiny_env, stub).stream_ask(QUESTION))[-1]
     assert final.writer == "offline" and "rejected" in final.notice
+
+
+def test_an_off_topic_question_gets_no_written_answer_and_no_claude_call(
+    tiny_env: Any, stub: StubAnthropic
+) -> None:
+    from hepgraph.ui.answer.compose import OFF_TOPIC
+
+    question = "What is the best recipe for sourdough bread with walnuts?"
+    answerer = _answerer(tiny_env, stub)
+    answer = answerer.ask(question)
+    streamed = list(answerer.stream_ask(question))
+    assert stub.requests == []  # weak matches are not sent to Claude to be written up
+    assert answer.answer == OFF_TOPIC and answer.citations == [] and answer.writer == "offline"
+    assert len(streamed) == 1 and streamed[0].answer == OFF_TOPIC
+    assert "little on this question" in answer.notice
+    on_topic = answerer.ask(QUESTION)  # the same answerer still writes for a question the archive covers
+    assert on_topic.answer != OFF_TOPIC

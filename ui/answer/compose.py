@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 RETRIEVE_K = 20
 NO_MATCH = "No indexed paper matches this question."
+OFF_TOPIC = (
+    "Nothing in the archive answers this question: no paper reaches the relevance floor, so no answer "
+    "is written from the weak matches listed below."
+)
 
 
 class Retriever(Protocol):
@@ -98,6 +102,10 @@ class Answerer:
     def ask(self, question: str, *, n_sources: int = 8, seed_nodes: Sequence[str] = ()) -> Answer:
         """Answer ``question`` with up to ``n_sources`` cited sources; ``seed_nodes`` start the walk."""
         prep = self._prepare(question, n_sources, seed_nodes)
+        if (
+            prep.retrieval.off_topic
+        ):  # no writer, Claude included: weak matches would be dressed up as an answer
+            return self._finish(prep, "offline", CheckedAnswer(), "", [])
         writer, checked, notice, uncovered = self._write(prep.material)
         return self._finish(prep, writer, checked, notice, uncovered)
 
@@ -109,6 +117,9 @@ class Answerer:
         If Claude fails mid-way the final Answer (offline, with a notice) replaces what was streamed.
         """
         prep = self._prepare(question, n_sources, seed_nodes)
+        if prep.retrieval.off_topic:
+            yield self._finish(prep, "offline", CheckedAnswer(), "", [])
+            return
         allowed = set(prep.material.allowed_ids)
         if self.claude is not None and prep.material.papers:
             try:
@@ -187,7 +198,7 @@ class Answerer:
         ]
         return Answer(
             question=prep.question,
-            answer=checked.text or NO_MATCH,
+            answer=checked.text or (OFF_TOPIC if prep.retrieval.off_topic else NO_MATCH),
             writer=writer,  # type: ignore[arg-type]
             citations=checked.citations,
             sources=[_source(p) for p in prep.material.papers],
