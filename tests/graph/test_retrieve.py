@@ -26,6 +26,17 @@ def on_topic(retriever: Retriever) -> RetrievalResult:
     return retriever.search(ON_TOPIC, k=20)
 
 
+def _fresh(slice_graph, config: RetrievalConfig | None = None) -> Retriever:  # noqa: ANN001
+    """A new Retriever over the slice (the fixture's one is shared)."""
+    return Retriever(
+        slice_graph.store,
+        embedder=slice_graph.embedder,
+        vocabulary=slice_graph.vocabulary,
+        settings=slice_graph.settings,
+        config=config,
+    )
+
+
 def _ranking(result: RetrievalResult) -> list[tuple[str, float, float]]:
     return [(r.key, r.score, r.raw_score) for r in result.results]
 
@@ -35,12 +46,7 @@ def test_search_is_deterministic(retriever: Retriever, on_topic: RetrievalResult
     assert _ranking(again) == _ranking(on_topic)
     assert again.index_hash == on_topic.index_hash == slice_graph.store.index_hash()
     # A fresh retriever (view and BM25 read back from the cache) gives the very same floats.
-    fresh = Retriever(
-        slice_graph.store,
-        embedder=slice_graph.embedder,
-        vocabulary=slice_graph.vocabulary,
-        settings=slice_graph.settings,
-    )
+    fresh = _fresh(slice_graph)
     assert _ranking(fresh.search(ON_TOPIC, k=20)) == _ranking(on_topic)
 
 
@@ -135,12 +141,8 @@ def test_unknown_follow_up_node_is_ignored(retriever: Retriever, on_topic: Retri
 
 def test_config_changes_the_walk(slice_graph, on_topic: RetrievalResult) -> None:  # noqa: ANN001
     # Without graph edges or MMR the ranking is the fused seed order: the walk must make a difference.
-    flat = Retriever(
-        slice_graph.store,
-        embedder=slice_graph.embedder,
-        vocabulary=slice_graph.vocabulary,
-        settings=slice_graph.settings,
-        config=RetrievalConfig(edge_weights={"MENTIONS": 0.0}, mmr_lambda=1.0, concept_share=0.0),
+    flat = _fresh(
+        slice_graph, RetrievalConfig(edge_weights={"MENTIONS": 0.0}, mmr_lambda=1.0, concept_share=0.0)
     )
     assert [r.key for r in flat.search(ON_TOPIC, k=20).results] != [r.key for r in on_topic.results]
 
@@ -165,20 +167,8 @@ def test_combsum_seed_weights_follow_scores_and_rrf_follows_ranks() -> None:
 def test_ranking_is_walk_mass_over_root_degree(slice_graph) -> None:  # noqa: ANN001
     import numpy as np
 
-    raw = Retriever(
-        slice_graph.store,
-        embedder=slice_graph.embedder,
-        vocabulary=slice_graph.vocabulary,
-        settings=slice_graph.settings,
-        config=RetrievalConfig(degree_exponent=0.0, mmr_lambda=1.0),
-    )
-    normed = Retriever(
-        slice_graph.store,
-        embedder=slice_graph.embedder,
-        vocabulary=slice_graph.vocabulary,
-        settings=slice_graph.settings,
-        config=RetrievalConfig(degree_exponent=0.5, mmr_lambda=1.0),
-    )
+    raw = _fresh(slice_graph, RetrievalConfig(degree_exponent=0.0, mmr_lambda=1.0))
+    normed = _fresh(slice_graph, RetrievalConfig(degree_exponent=0.5, mmr_lambda=1.0))
     a = raw.search(ON_TOPIC, k=30)
     b = normed.search(ON_TOPIC, k=30)
     v = normed.view
@@ -194,13 +184,7 @@ def test_ranking_is_walk_mass_over_root_degree(slice_graph) -> None:  # noqa: AN
 
 
 def test_float32_walk_ranks_as_the_float64_walk(slice_graph, on_topic: RetrievalResult) -> None:  # noqa: ANN001
-    exact = Retriever(
-        slice_graph.store,
-        embedder=slice_graph.embedder,
-        vocabulary=slice_graph.vocabulary,
-        settings=slice_graph.settings,
-        config=RetrievalConfig(walk_dtype="float64"),
-    ).search(ON_TOPIC, k=20)
+    exact = _fresh(slice_graph, RetrievalConfig(walk_dtype="float64")).search(ON_TOPIC, k=20)
     assert [r.key for r in exact.results] == [r.key for r in on_topic.results]
     for a, b in zip(exact.results, on_topic.results, strict=True):
         assert b.raw_score == pytest.approx(a.raw_score, rel=1e-5)
