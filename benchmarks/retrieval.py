@@ -4,10 +4,13 @@ Usage (from the repo root)::
 
     HF_HUB_OFFLINE=1 python benchmarks/retrieval.py --home /tmp/hepgraph-full
 
-The collection is the store at ``--home`` (built by ``hepgraph build ../shared/corpus``; with
-``--build`` a missing store is built first). Every retriever searches the same papers with the same
+The store at ``--home`` is built by ``hepgraph build ../shared/corpus`` (with ``--build`` a missing store
+is built first). The benchmark's collection is the corpus merged by arXiv id, so by default papers without
+an arXiv id (bibliography entries known only by a DOI) are dropped from every retriever's list before it
+is cut to k; ``--collection all`` keeps them. Every retriever searches the same papers with the same
 embedding model (the store's, ``HEPGRAPH_EMBEDDING_MODEL``). Relevance is binary; metrics are
-macro-averaged over the queries; latency is per query with the models loaded.
+macro-averaged over the queries, with 95% bootstrap intervals over queries (paired for the differences);
+latency is per query with the models loaded.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = REPO.parent / "shared" / "eval" / "hepml-dev"
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 RRF_K = 60  # Cormack, Clarke & Buettcher (2009)
+BOOTSTRAP_SEED = 20260601
+BOOTSTRAP_RESAMPLES = 10_000
 
 Ranker = Callable[[str], list[str]]
 
@@ -43,6 +48,12 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with queries.tsv and qrels.tsv")
     ap.add_argument("--k", type=int, default=100, help="results per query")
     ap.add_argument("--build", action="store_true", help="build the store from ../shared/corpus when missing")
+    ap.add_argument(
+        "--collection",
+        choices=("arxiv", "all"),
+        default="arxiv",
+        help="arxiv: the benchmark's collection (papers with an arXiv id); all: every stored paper",
+    )
     ap.add_argument(
         "--set",
         action="append",
@@ -77,10 +88,28 @@ def _ensure_store(settings: Settings, build: bool) -> None:
     subprocess.run(cmd, check=True)
 
 
-def _rankers(retriever, k: int) -> dict[str, Ranker]:  # noqa: ANN001
-    """The four retrievers as question -> ranked arXiv ids; all share the retriever's indexes and model."""
+def _rankers(retriever, k: int, *, arxiv_only: bool = True) -> dict[str, Ranker]:  # noqa: ANN001
+    """The four retrievers as question -> ranked arXiv ids; all share the retriever's indexes and model.
+
+    With ``arxiv_only`` each retriever is asked for as many extra papers as there are papers without an
+    arXiv id, and those are dropped, so every list still holds ``k`` papers of the collection.
+    """
     view = retriever.view
     ids = [a or key for a, key in zip(view.paper_arxiv, view.paper_keys, strict=True)]
+    outside = set()
+    if arxiv_only:
+        outside = {key for a, key in zip(view.paper_arxiv, view.paper_keys, strict=True) if not a}
+    rankers = _raw_rankers(retriever, ids, k + len(outside))
+    if not outside:
+        return rankers
+
+    def restricted(rank: Ranker) -> Ranker:
+        return lambda q: [doc for doc in rank(q) if doc not in outside][:k]
+
+    return {name: restricted(rank) for name, rank in rankers.items()}
+
+
+def _raw_rankers(retriever, ids: list[str], k: int) -> dict[str, Ranker]:  # noqa: ANN001
     embed = retriever.linker.embedder
 
     def bm25(q: str) -> list[str]:
@@ -133,6 +162,51 @@ def _evaluate(rankers: dict[str, Ranker], queries: list[tuple[str, str]], qrels:
     return out
 
 
+def _interval(*samples: np.ndarray) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean of one sample, or of the paired difference of two."""
+    from scipy.stats import bootstrap
+
+    if len(samples) == 1:
+        data, stat = (samples[0],), np.mean
+    else:
+        data, stat = samples, (lambda a, b, axis: np.mean(a - b, axis=axis))
+    res = bootstrap(
+        data,
+        stat,
+        paired=len(samples) > 1,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        random_state=np.random.default_rng(BOOTSTRAP_SEED),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def _per_query(results: dict, name: str, metric: str) -> np.ndarray:
+    return np.array([row[metric] for row in results[name]["per_query"]])
+
+
+def _uncertainty_table(results: dict, ours: str = "hepgraph") -> Table:
+    """Bootstrap intervals over queries: each retriever's mean, and ours minus each baseline (paired)."""
+    title = f"95% bootstrap intervals over queries ({BOOTSTRAP_RESAMPLES:,} resamples, seed {BOOTSTRAP_SEED})"
+    t = Table(title=title)
+    for col in ("retriever", "nDCG@10", "Recall@100", f"{ours} - it: nDCG@10", f"{ours} - it: Recall@100"):
+        t.add_column(col, justify="left" if col == "retriever" else "right")
+    for name in results:
+        cells = []
+        for metric in ("ndcg10", "r100"):
+            lo, hi = _interval(_per_query(results, name, metric))
+            cells.append(f"{lo:.3f} - {hi:.3f}")
+        for metric in ("ndcg10", "r100"):
+            if name == ours:
+                cells.append("")
+                continue
+            a, b = _per_query(results, ours, metric), _per_query(results, name, metric)
+            lo, hi = _interval(a, b)
+            cells.append(f"{float(np.mean(a - b)):+.3f} ({lo:+.3f} - {hi:+.3f})")
+        t.add_row(name, *cells)
+    return t
+
+
 def _table(results: dict, n_queries: int, collection: int, model: str) -> Table:
     t = Table(title=f"hepml-dev: {n_queries} queries, {collection:,} papers, {model}")
     for col in ("retriever", "nDCG@10", "Recall@10", "Recall@100", "MRR", "p50 ms", "p95 ms"):
@@ -170,9 +244,16 @@ def main() -> None:
     )
     queries = read_queries(args.eval / "queries.tsv")
     qrels = read_qrels(args.eval / "qrels.tsv")
-    results = _evaluate(_rankers(retriever, args.k), queries, qrels)
-    console = Console()
-    console.print(_table(results, len(queries), retriever.view.n_papers, embedder.model_name))
+    arxiv_only = args.collection == "arxiv"
+    results = _evaluate(_rankers(retriever, args.k, arxiv_only=arxiv_only), queries, qrels)
+    view = retriever.view
+    collection = sum(1 for a in view.paper_arxiv if a) if arxiv_only else view.n_papers
+    console = Console(width=max(Console().width, 120))  # a log file or pipe must not wrap the tables
+    console.print(_table(results, len(queries), collection, embedder.model_name))
+    if arxiv_only and collection < view.n_papers:
+        left_out = view.n_papers - collection
+        console.print(f"{left_out} stored papers without an arXiv id are outside the collection")
+    console.print(_uncertainty_table(results))
     console.print(f"index {retriever.index_hash[:12]}  config {config.model_dump_json()}")
     if args.per_query:
         names = list(results)
