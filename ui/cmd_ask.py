@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 
 from hepgraph.errors import HepGraphError
@@ -46,12 +48,43 @@ def _sources_table(answer: Answer) -> Table:
     return table
 
 
-def print_answer(answer: Answer, console: Console) -> None:
-    """Answer, sources, gaps, follow-ups and who wrote it, for a terminal."""
-    if answer.notice:
-        console.print(f"[yellow]{escape(answer.notice)}[/]")
-    console.print(f"[bold]{escape(answer.question)}[/]\n")
-    console.print(escape(answer.answer), soft_wrap=True)
+def stream_body(items: Iterator[str | Answer], console: Console, status: Status) -> tuple[Answer, str]:
+    """Print the answer's sentences as the writer delivers them; (the finished Answer, the text printed).
+
+    ``status`` (the spinner shown while the graph is walked) stops at the first sentence.
+    """
+    streamed: list[str] = []
+    for item in items:
+        if isinstance(item, Answer):
+            return item, "".join(streamed)
+        if not streamed:
+            status.stop()
+        streamed.append(item)
+        console.print(escape(item), end="", soft_wrap=True)
+    msg = "the answer stream ended without a finished answer"
+    raise RuntimeError(msg)
+
+
+def print_answer(answer: Answer, console: Console, *, streamed: str | None = None) -> None:
+    """Answer, sources, gaps, follow-ups and who wrote it, for a terminal.
+
+    ``streamed`` is the answer text already printed under the question by :func:`stream_body`; the
+    finished answer is printed again only if it differs (a writer that failed mid-way was replaced).
+    """
+    if streamed is None:
+        if answer.notice:
+            console.print(f"[yellow]{escape(answer.notice)}[/]")
+        console.print(f"[bold]{escape(answer.question)}[/]\n")
+        console.print(escape(answer.answer), soft_wrap=True)
+    else:
+        if streamed:
+            console.print()
+        if answer.notice:
+            console.print(f"[yellow]{escape(answer.notice)}[/]")
+        if " ".join(answer.answer.split()) != " ".join(streamed.split()):
+            if streamed:
+                console.print("[dim]The finished answer replaces the text above:[/]")
+            console.print(escape(answer.answer), soft_wrap=True)
     console.print()
     console.print(_sources_table(answer))
     if answer.gaps:
@@ -83,23 +116,35 @@ def ask(
         typer.Option("--seed", help="Node id to start the walk at (a follow-up's from_nodes)."),
     ] = None,
 ) -> None:
-    """Answer a question from the indexed papers, with citations, gaps and follow-ups."""
-    from hepgraph.ui.answer.compose import open_answerer
+    """Answer a question from the indexed papers, with citations, gaps and follow-ups.
+
+    In a terminal the answer's sentences are printed as the writer delivers them; --json prints the
+    finished answer only.
+    """
+    from hepgraph.ui.answer.compose import clean_question, open_answerer
     from hepgraph.ui.cli import fail
 
     settings: Settings = ctx.obj
     err_console = Console(stderr=True)
+    console = Console()
+    seeds = tuple(seed or ())
     try:
+        text = clean_question(question)
         with err_console.status("loading the graph and models..."):
             answerer = open_answerer(settings)
-        with err_console.status("retrieving and writing..."):
-            answer = answerer.ask(question, n_sources=sources, seed_nodes=tuple(seed or ()))
+        with err_console.status("retrieving and writing...") as status:
+            if as_json:
+                answer = answerer.ask(text, n_sources=sources, seed_nodes=seeds)
+            else:
+                console.print(f"[bold]{escape(text)}[/]\n")
+                items = answerer.stream_ask(text, n_sources=sources, seed_nodes=seeds)
+                answer, streamed = stream_body(items, console, status)
     except HepGraphError as err:
         raise fail(err) from err
     if as_json:
         sys.stdout.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
         return
-    print_answer(answer, Console())
+    print_answer(answer, console, streamed=streamed)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -301,3 +302,43 @@ def test_an_off_topic_question_gets_no_written_answer_and_no_claude_call(
     assert "little on this question" in answer.notice
     on_topic = answerer.ask(QUESTION)  # the same answerer still writes for a question the archive covers
     assert on_topic.answer != OFF_TOPIC
+
+
+# -- the CLI streams the same answer ---------------------------------------------------------------------
+def _cli_ask(tiny_env: Any, stub: StubAnthropic, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from typer.testing import CliRunner
+
+    from hepgraph.ui.cli import app
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", stub.url)
+    return CliRunner().invoke(app, ["--home", str(tiny_env.settings.home), "ask", QUESTION])
+
+
+def test_cli_ask_prints_claudes_streamed_sentences_once(
+    tiny_env: Any, stub: StubAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub.push(Reply(200, _tiny_reply()))
+    res = _cli_ask(tiny_env, stub, monkeypatch)
+    assert res.exit_code == 0, res.output
+    assert [r["json"]["stream"] for r in stub.requests] == [True]
+    out = " ".join(res.stdout.split())
+    for sentence in _tiny_reply()["content"][0]["input"]["sentences"]:
+        assert out.count(sentence["text"]) == 1, out
+    assert "writer: claude" in out and "replaces the text above" not in out
+
+
+def test_cli_ask_replaces_a_stream_that_fails_at_the_end(
+    tiny_env: Any, stub: StubAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first sentence prints as it arrives; the invalid whole is replaced by the offline answer."""
+    reply = _tiny_reply()
+    reply["content"][0]["input"]["not_covered"] = 5  # not a list: the finished tool call fails validation
+    stub.push(Reply(200, reply))
+    res = _cli_ask(tiny_env, stub, monkeypatch)
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    streamed, _, rest = out.partition("The finished answer replaces the text above:")
+    assert "Reconstruction error of an autoencoder" in streamed, out
+    assert rest and "Reconstruction error of an autoencoder" not in rest
+    assert "writer: offline" in rest and re.search(r"\[\d{4}\.\d{5}\]", rest)
