@@ -31,6 +31,7 @@ from hepgraph.graph.view_arrays import _FORMAT
 from hepgraph.graph.view_arrays import EDGE_TYPES as EDGE_TYPES
 from hepgraph.graph.view_arrays import EdgeList as EdgeList
 from hepgraph.graph.view_arrays import GraphView as GraphView
+from hepgraph.models import Concept
 
 logger = logging.getLogger(__name__)
 
@@ -107,26 +108,65 @@ def build_view(
 
     ``index_hash`` saves re-hashing the store when the caller already has it.
     """
-    # Only the fields the view keeps: whole Paper objects (collaboration author lists run to thousands
-    # of names) would hold the entire store in memory at once.
-    papers = sorted(
-        (
-            _PaperRow(
-                p.key,
-                p.arxiv_id or "",
-                p.title_text or p.title,
-                p.text,
-                p.year or -1,
-                p.primary_category or "",
-                p.text_hash(),
-            )
-            for p in store.iter_papers()
-        ),
-        key=lambda p: p.key,
-    )
+    papers = _paper_rows(store)
     concepts = sorted(store.iter_concepts(), key=lambda c: c.id)
     pidx = {p.key: i for i, p in enumerate(papers)}
     cidx = {c.id: len(papers) + i for i, c in enumerate(concepts)}
+    edges = _edges(store, concepts, pidx, cidx)
+    author_keys: list[str] = []
+    if include_authors:
+        author_keys, edges["WROTE"] = _authorship(store, pidx, base=len(papers) + len(concepts))
+    view = GraphView(
+        index_hash=index_hash or store.index_hash(),
+        model=model,
+        paper_keys=[p.key for p in papers],
+        paper_arxiv=[p.arxiv for p in papers],
+        paper_titles=[p.title for p in papers],
+        paper_texts=[p.text for p in papers],
+        paper_years=np.array([p.year for p in papers], dtype=np.int32),
+        paper_categories=[p.category for p in papers],
+        concept_ids=[c.id for c in concepts],
+        concept_names=[c.name for c in concepts],
+        concept_types=[c.type for c in concepts],
+        concept_texts=[_concept_text(c.name, c.aliases, c.description) for c in concepts],
+        author_keys=author_keys,
+        edges=edges,
+        embeddings=_embeddings(store, model, [p.text_hash for p in papers]),
+    )
+    logger.info(
+        "graph view: %s papers, %s concepts, edges %s",
+        view.n_papers,
+        view.n_concepts,
+        {k: len(v) for k, v in edges.items()},
+    )
+    return view
+
+
+def _paper_rows(store: GraphStore) -> list[_PaperRow]:
+    """The fields the view keeps of every paper, in key order.
+
+    Whole Paper objects (collaboration author lists run to thousands of names) would hold the entire
+    store in memory at once.
+    """
+    rows = (
+        _PaperRow(
+            p.key,
+            p.arxiv_id or "",
+            p.title_text or p.title,
+            p.text,
+            p.year or -1,
+            p.primary_category or "",
+            p.text_hash(),
+        )
+        for p in store.iter_papers()
+    )
+    return sorted(rows, key=lambda p: p.key)
+
+
+def _edges(
+    store: GraphStore, concepts: list[Concept], pidx: dict[str, int], cidx: dict[str, int]
+) -> dict[str, EdgeList]:
+    """MENTIONS, IS_A, SIMILAR and CITES edges between stored nodes, each list sorted."""
     links = []
     for link in store.iter_links():
         if link.paper_key in pidx and link.concept_id in cidx:
@@ -146,23 +186,27 @@ def build_view(
             if c.citing in pidx and c.cited in pidx and c.citing != c.cited
         }
     )
-    edges = {
+    return {
         "MENTIONS": _edge_list(links, with_rel=True),
         "IS_A": _edge_list(is_a),
         "SIMILAR": _edge_list(similar),
         "CITES": _edge_list(cites),
     }
-    author_keys: list[str] = []
-    if include_authors:
-        pairs = sorted({(a, p) for a, p in store.iter_authorship() if p in pidx})
-        author_keys = sorted({a for a, _ in pairs})
-        base = len(papers) + len(concepts)
-        aidx = {a: base + i for i, a in enumerate(author_keys)}
-        edges["WROTE"] = _edge_list([(aidx[a], pidx[p], 1.0) for a, p in pairs])
-    hashes = [p.text_hash for p in papers]
+
+
+def _authorship(store: GraphStore, pidx: dict[str, int], *, base: int) -> tuple[list[str], EdgeList]:
+    """Author keys (numbered from ``base``) and their WROTE edges to stored papers."""
+    pairs = sorted({(a, p) for a, p in store.iter_authorship() if p in pidx})
+    author_keys = sorted({a for a, _ in pairs})
+    aidx = {a: base + i for i, a in enumerate(author_keys)}
+    return author_keys, _edge_list([(aidx[a], pidx[p], 1.0) for a, p in pairs])
+
+
+def _embeddings(store: GraphStore, model: str, hashes: list[str]) -> np.ndarray:
+    """One row per paper: its cached ``model`` vector, or zeros (logged) when it has none."""
     found = store.get_embeddings(model, hashes)
     dim = len(next(iter(found.values()))) if found else 0
-    emb = np.zeros((len(papers), dim), dtype=np.float32)
+    emb = np.zeros((len(hashes), dim), dtype=np.float32)
     missing = 0
     for i, h in enumerate(hashes):
         if h in found:
@@ -173,30 +217,7 @@ def build_view(
         logger.warning(
             "%s of %s papers have no %s embedding: they are found by words and the graph only",
             missing,
-            len(papers),
+            len(hashes),
             model,
         )
-    view = GraphView(
-        index_hash=index_hash or store.index_hash(),
-        model=model,
-        paper_keys=[p.key for p in papers],
-        paper_arxiv=[p.arxiv for p in papers],
-        paper_titles=[p.title for p in papers],
-        paper_texts=[p.text for p in papers],
-        paper_years=np.array([p.year for p in papers], dtype=np.int32),
-        paper_categories=[p.category for p in papers],
-        concept_ids=[c.id for c in concepts],
-        concept_names=[c.name for c in concepts],
-        concept_types=[c.type for c in concepts],
-        concept_texts=[_concept_text(c.name, c.aliases, c.description) for c in concepts],
-        author_keys=author_keys,
-        edges=edges,
-        embeddings=emb,
-    )
-    logger.info(
-        "graph view: %s papers, %s concepts, edges %s",
-        view.n_papers,
-        view.n_concepts,
-        {k: len(v) for k, v in edges.items()},
-    )
-    return view
+    return emb
