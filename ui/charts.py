@@ -120,25 +120,32 @@ def subgraph_frames(subgraph: Subgraph) -> tuple[pd.DataFrame, pd.DataFrame]:
     return nodes, edges
 
 
-def subgraph_chart(subgraph: Subgraph, *, height: int = 480) -> alt.LayerChart:
-    """Papers, concepts and their edges; hover a node or an edge midpoint for evidence, click to select."""
-    nodes, edges = subgraph_frames(subgraph)
+def _position() -> tuple[alt.X, alt.Y]:
+    """x/y encodings with every axis decoration off: layout coordinates mean nothing to a reader."""
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
-    x, y = alt.X("x:Q", axis=axis), alt.Y("y:Q", axis=axis)
+    return alt.X("x:Q", axis=axis), alt.Y("y:Q", axis=axis)
+
+
+def _kind_colour(nodes: pd.DataFrame) -> alt.Color:
+    """Colour by kind; the legend lists only the kinds drawn, in KIND_COLOURS order."""
     present = [k for k in KIND_COLOURS if k in set(nodes["kind"])]
-    colour = alt.Color(
+    return alt.Color(
         "kind:N",
         scale=alt.Scale(domain=present, range=[KIND_COLOURS[k] for k in present]),
         legend=alt.Legend(orient="bottom", title=None, columns=4, symbolSize=120, labelFontSize=12),
     )
-    pick = alt.selection_point(fields=["id"], name=SELECTION, on="click", empty=True)
-    edge_tip = [
+
+
+def _edge_layers(edges: pd.DataFrame, pick: alt.Parameter) -> tuple[alt.Chart, alt.Chart]:
+    """Edge rules (solid with evidence, dashed without) and a hoverable midpoint mark per edge."""
+    x, y = _position()
+    tip = [
         alt.Tooltip("source:N", title="from"),
         alt.Tooltip("rel:N", title="edge"),
         alt.Tooltip("target:N", title="to"),
         alt.Tooltip("evidence:N", title="evidence"),
     ]
-    edge_layer = (
+    rules = (
         alt.Chart(edges)
         .mark_rule(strokeWidth=1.4, color="#8a8f98")
         .encode(
@@ -152,27 +159,33 @@ def subgraph_chart(subgraph: Subgraph, *, height: int = 480) -> alt.LayerChart:
                 legend=None,
             ),
             opacity=alt.condition(pick, alt.value(0.6), alt.value(0.25)),
-            tooltip=edge_tip,
+            tooltip=tip,
         )
     )
     # Rules are one pixel wide and hard to hover; a small mark at each midpoint carries the edge's evidence.
-    mid_layer = (
+    midpoints = (
         alt.Chart(edges)
         .mark_point(shape="diamond", size=28, filled=True, color="#8a8f98")
         .encode(
             x="mx:Q",
             y="my:Q",
             opacity=alt.value(0.55),
-            tooltip=edge_tip,
+            tooltip=tip,
         )
     )
-    node_layer = (
+    return rules, midpoints
+
+
+def _node_layer(nodes: pd.DataFrame, pick: alt.Parameter) -> alt.Chart:
+    """Node circles coloured by kind; the click selection lives here."""
+    x, y = _position()
+    return (
         alt.Chart(nodes)
         .mark_circle(stroke="white", strokeWidth=1.5)
         .encode(
             x=x,
             y=y,
-            color=colour,
+            color=_kind_colour(nodes),
             size=alt.Size("size:Q", legend=None),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=[
@@ -185,7 +198,11 @@ def subgraph_chart(subgraph: Subgraph, *, height: int = 480) -> alt.LayerChart:
         )
         .add_params(pick)
     )
-    label_layer = (
+
+
+def _label_layer(nodes: pd.DataFrame) -> alt.Chart:
+    """Short labels just above each node."""
+    return (
         alt.Chart(nodes)
         .mark_text(dy=-13, fontSize=11, limit=170, color="#31333f")
         .encode(
@@ -194,8 +211,15 @@ def subgraph_chart(subgraph: Subgraph, *, height: int = 480) -> alt.LayerChart:
             text="label:N",
         )
     )
+
+
+def subgraph_chart(subgraph: Subgraph, *, height: int = 480) -> alt.LayerChart:
+    """Papers, concepts and their edges; hover a node or an edge midpoint for evidence, click to select."""
+    nodes, edges = subgraph_frames(subgraph)
+    pick = alt.selection_point(fields=["id"], name=SELECTION, on="click", empty=True)
+    edge_layer, mid_layer = _edge_layers(edges, pick)
     return (
-        alt.layer(edge_layer, mid_layer, node_layer, label_layer)
+        alt.layer(edge_layer, mid_layer, _node_layer(nodes, pick), _label_layer(nodes))
         .properties(height=height)
         .configure_view(strokeWidth=0)
     )
