@@ -22,6 +22,14 @@ from hepgraph.errors import ConfigError, HepGraphError
 from hepgraph.graph.store import GraphStore, WriteReport
 from hepgraph.models import Paper, PaperRecord
 from hepgraph.settings import Settings
+from hepgraph.ui.neo4j_admin_csv import (
+    Row,
+    paper_row,
+    write_authors,
+    write_citations,
+    write_concepts,
+    write_links,
+)
 
 _CHUNK = 1000
 Tick = Callable[[str, int], None]
@@ -90,11 +98,6 @@ def copy_store(source: GraphStore, target: GraphStore, *, model: str, tick: Tick
 
 
 # -- neo4j-admin CSV export ---------------------------------------------------------------------------------
-def _array(values: Iterable[Any]) -> str:
-    # ';' is the array delimiter of the import; an element holding one would split in two.
-    return ";".join(str(v).replace(";", ",") for v in values)
-
-
 def _writer(out: Path, name: str, header: list[str]) -> tuple[Any, Any]:
     fh = (out / name).open("w", encoding="utf-8", newline="")
     writer = csv.writer(fh)
@@ -149,8 +152,6 @@ FILES: dict[str, list[str]] = {
 
 def export_neo4j_admin(store: GraphStore, out: Path, *, model: str, tick: Tick) -> dict[str, int]:
     """Write the import CSV files into ``out``; returns rows written per file."""
-    from hepgraph.graph.neo4j_rows import link_row, paper_id_rows
-
     out.mkdir(parents=True, exist_ok=True)
     handles = {name: _writer(out, name, header) for name, header in FILES.items()}
     counts = dict.fromkeys(FILES, 0)
@@ -160,95 +161,35 @@ def export_neo4j_admin(store: GraphStore, out: Path, *, model: str, tick: Tick) 
         counts[name] += 1
 
     try:
-        papers: set[str] = set()
-        for chunk in _chunks(store.iter_papers()):
-            vectors = store.get_embeddings(model, [p.text_hash() for p in chunk])
-            for p in chunk:
-                papers.add(p.key)
-                vec = vectors.get(p.text_hash())
-                row(
-                    "nodes_papers.csv",
-                    [
-                        p.key,
-                        "Work;Paper",
-                        p.arxiv_id,
-                        p.doi,
-                        p.inspire_id,
-                        p.title,
-                        p.title_text,
-                        p.abstract,
-                        p.abstract_text,
-                        p.year,
-                        p.date,
-                        _array(p.categories),
-                        p.journal_ref,
-                        _array(p.sources),
-                        _array(a.name for a in p.authors),
-                        _array(a.key for a in p.authors),
-                        p.content_hash(),
-                        p.text_hash(),
-                        _array(f"{x:.7g}" for x in vec) if vec is not None else None,
-                    ],
-                )
-                for r in paper_id_rows(p, []):
-                    row("nodes_paper_ids.csv", [r["id"], "PaperId", r["key"]])
-            tick("papers", len(chunk))
-        works: dict[str, tuple[str, list[str], str]] = {}
-        iter_works = getattr(store, "iter_external_works", None)
-        for w in iter_works() if iter_works else ():
-            if w.key not in papers:
-                works[w.key] = (w.title, w.categories, "Work;ExternalWork")
-        for c in store.iter_citations():
-            for end in (c.citing, c.cited):
-                if end not in papers and end not in works:
-                    works[end] = ("", [], "Work")  # a citation endpoint known by its id only
-            row("rels_cites.csv", [c.citing, c.cited, "CITES", c.source])
-        for key, (title, cats, labels) in sorted(works.items()):
-            row("nodes_works.csv", [key, labels, title, _array(cats)])
-        tick("citations", counts["rels_cites.csv"])
-        concepts = {c.id: c for c in store.iter_concepts()}
-        for c in concepts.values():
-            row(
-                "nodes_concepts.csv",
-                [
-                    c.id,
-                    f"Concept;{c.type}",
-                    c.type,
-                    c.name,
-                    _array(c.aliases),
-                    _array(c.acronyms),
-                    _array(c.latex),
-                    _array(c.parents),
-                    c.description,
-                ],
-            )
-            for parent in c.parents:
-                if parent in concepts:
-                    row("rels_is_a.csv", [c.id, parent, "IS_A"])
-        for link in store.iter_links():
-            if link.paper_key in papers and link.concept_id in concepts:
-                r = link_row(link)
-                row(
-                    "rels_links.csv",
-                    [link.paper_key, link.concept_id, link.rel, r["count"], r["evidence"], r["via"]],
-                )
+        papers = _write_papers(store, model, row, tick)
+        tick("citations", write_citations(store, papers, row))
+        concepts = write_concepts(store, row)
+        write_links(store, papers, concepts, row)
         for s in store.iter_similar():
             row("rels_similar.csv", [s.a, s.b, "SIMILAR", s.score])
-        authors: dict[str, str] = {}
-        positions: dict[str, int] = {}
-        pairs = list(store.iter_authorship())
-        names = getattr(store, "author_names", lambda keys: {})(sorted({a for a, _ in pairs}))
-        for author, paper in pairs:
-            authors.setdefault(author, names.get(author, author))
-            row("rels_wrote.csv", [author, paper, "WROTE", positions.get(paper, 0)])
-            positions[paper] = positions.get(paper, 0) + 1
-        for key, name in sorted(authors.items()):
-            row("nodes_authors.csv", [key, "Author", name])
+        write_authors(store, row)
         tick("graph", 1)
     finally:
         for fh, _ in handles.values():
             fh.close()
     return counts
+
+
+def _write_papers(store: GraphStore, model: str, row: Row, tick: Tick) -> set[str]:
+    """Write the Paper and PaperId nodes; returns the paper keys."""
+    from hepgraph.graph.neo4j_rows import paper_id_rows
+
+    papers: set[str] = set()
+    for chunk in _chunks(store.iter_papers()):
+        # One embedding lookup per chunk, not per paper.
+        vectors = store.get_embeddings(model, [p.text_hash() for p in chunk])
+        for p in chunk:
+            papers.add(p.key)
+            row("nodes_papers.csv", paper_row(p, vectors.get(p.text_hash())))
+            for r in paper_id_rows(p, []):
+                row("nodes_paper_ids.csv", [r["id"], "PaperId", r["key"]])
+        tick("papers", len(chunk))
+    return papers
 
 
 def import_command(out: Path, database: str) -> str:
