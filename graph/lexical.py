@@ -16,6 +16,16 @@ logger = logging.getLogger(__name__)
 _KEYS_FILE = "paper_keys.json"
 
 
+def _bm25s():  # noqa: ANN202 - bm25s has no type stubs
+    """The bm25s module, with its logger left to the application's logging configuration."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when first imported, which would print its debug lines under
+    # any application that logs warnings only; NOTSET makes it follow the root logger like ours do.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
 def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
     import Stemmer
 
@@ -38,7 +48,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, keys: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
         """Index ``texts`` (one per key)."""
-        import bm25s
+        bm25s = _bm25s()
 
         if len(keys) != len(texts):
             msg = f"{len(keys)} keys but {len(texts)} texts: pass one text per paper key"
@@ -58,7 +68,7 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         """Read an index written by :meth:`save`."""
-        import bm25s
+        bm25s = _bm25s()
 
         try:
             keys = json.loads((directory / _KEYS_FILE).read_text(encoding="utf-8"))
@@ -86,7 +96,7 @@ class LexicalIndex:
 
     def query_terms(self, query: str) -> list[str]:
         """The stemmed, stopword-free query terms that occur in the collection."""
-        import bm25s
+        bm25s = _bm25s()
 
         toks = bm25s.tokenize(
             query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False

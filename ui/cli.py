@@ -52,8 +52,7 @@ def main(
         level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     if not verbose:
-        # bm25s sets its own logger to DEBUG; model loading draws its own progress bar. Our bars suffice.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        # Model loading draws its own progress bar; ours suffice.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     overrides: dict[str, object] = {}
     if home is not None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +87,22 @@ def test_read_batch_rejects_lines_without_a_tab(tmp_path: Path) -> None:
     bad.write_text("q1 only spaces here\n", encoding="utf-8")
     with pytest.raises(QueryError, match="tab"):
         list(read_batch(bad))
+
+
+def test_search_logs_no_library_debug_lines(cli_home: Path, tmp_path: Path) -> None:
+    """Without -v only warnings are logged, from any library: bm25s sets its logger to DEBUG on import."""
+    home = tmp_path / "home"
+    shutil.copytree(cli_home, home)
+    for cached in (home / "cache").glob("bm25-*"):
+        shutil.rmtree(cached)  # the index is rebuilt, which is when bm25s logs
+    proc = subprocess.run(
+        [sys.executable, "-m", "hepgraph.ui", "--home", str(home), "search", "anomaly detection", "--k", "3"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "anomaly" in proc.stdout.lower()
+    assert "DEBUG" not in proc.stdout + proc.stderr, proc.stderr
