@@ -118,7 +118,7 @@ def ask(
 ) -> None:
     """Answer a question from the indexed papers, with citations, gaps and follow-ups.
 
-    In a terminal the answer's sentences are printed as the writer delivers them; --json prints the
+    Without --json the answer's sentences are printed as the writer delivers them; --json prints the
     finished answer only.
     """
     from hepgraph.ui.answer.compose import clean_question, open_answerer
@@ -132,11 +132,12 @@ def ask(
         text = clean_question(question)
         with err_console.status("loading the graph and models..."):
             answerer = open_answerer(settings)
+        if not as_json:  # before the spinner starts: it redraws its own line on stderr only
+            console.print(f"[bold]{escape(text)}[/]\n")
         with err_console.status("retrieving and writing...") as status:
             if as_json:
                 answer = answerer.ask(text, n_sources=sources, seed_nodes=seeds)
             else:
-                console.print(f"[bold]{escape(text)}[/]\n")
                 items = answerer.stream_ask(text, n_sources=sources, seed_nodes=seeds)
                 answer, streamed = stream_body(items, console, status)
     except HepGraphError as err:
