@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -16,8 +17,9 @@ logger = logging.getLogger(__name__)
 _KEYS_FILE = "paper_keys.json"
 
 
+@functools.cache
 def _bm25s():  # noqa: ANN202 - bm25s has no type stubs
-    """The bm25s module, with its logger left to the application's logging configuration."""
+    """The bm25s module, with its logger left to the application's logging configuration (once)."""
     import bm25s
 
     # bm25s sets its own logger to DEBUG when first imported, which would print its debug lines under
