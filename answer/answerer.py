@@ -6,39 +6,33 @@ import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Literal
 
-from hepgraph.errors import LLMError, QueryError
-from hepgraph.extract.embed import Embedder
-from hepgraph.graph.store import GraphStore
+from hepgraph.answer.citations import CheckedAnswer, DraftSentence, check_citations, check_sentence
+from hepgraph.answer.claude_writer import ClaudeWriter
+from hepgraph.answer.followups import FollowupMaker
+from hepgraph.answer.gaps import RELEVANCE_FLOOR, GapFinder
+from hepgraph.answer.graphindex import AnswerIndex, answer_index
+from hepgraph.answer.material import Material, PaperMaterial, WriterOutput, build_material
+from hepgraph.answer.offline import OfflineWriter
+from hepgraph.answer.subgraph import build_subgraph
+from hepgraph.errors import LLMError
+from hepgraph.graph.retrieve import Retriever
 from hepgraph.models import ConceptLink, Paper
+from hepgraph.protocols import Embedder
+from hepgraph.question import clean_question
 from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source
 from hepgraph.settings import Settings
-from hepgraph.ui.answer.citations import CheckedAnswer, DraftSentence, check_citations, check_sentence
-from hepgraph.ui.answer.followups import FollowupMaker
-from hepgraph.ui.answer.gaps import RELEVANCE_FLOOR, GapFinder
-from hepgraph.ui.answer.graphindex import AnswerIndex, answer_index
-from hepgraph.ui.answer.material import Material, WriterOutput, build_material
-from hepgraph.ui.answer.offline import OfflineWriter
-from hepgraph.ui.answer.subgraph import build_subgraph
+from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 RETRIEVE_K = 20
 NO_MATCH = "No indexed paper matches this question."
 OFF_TOPIC = (
     "Nothing in the archive answers this question: no paper reaches the relevance floor, so no answer "
     "is written from the weak matches listed below."
 )
-
-
-class Retriever(Protocol):
-    """What the answerer needs of :class:`hepgraph.graph.retrieve.Retriever`."""
-
-    def search(self, question: str, *, k: int = 20, seed_nodes: Sequence[str] = ()) -> RetrievalResult:
-        """The ``k`` papers most relevant to ``question``; ``seed_nodes`` get restart mass."""
-        ...
 
 
 @dataclass
@@ -55,27 +49,14 @@ class Prepared:
     t0: float
 
 
-def clean_question(question: str) -> str:
-    """The question with whitespace collapsed; QueryError when empty or too long."""
-    text = " ".join((question or "").split())
-    if not text:
-        msg = "the question is empty: type what you want to know, e.g. 'Which GNNs are used for jet tagging?'"
-        raise QueryError(msg)
-    if len(text) > MAX_QUESTION_CHARS:
-        msg = f"the question has {len(text):,} characters: shorten it to at most {MAX_QUESTION_CHARS:,}"
-        raise QueryError(msg)
-    return text
-
-
 class Answerer:
     """Answers questions from the graph.
 
     Args:
-        retriever: a :class:`hepgraph.graph.retrieve.Retriever` (anything with its ``search``).
+        retriever: the graph retriever over ``store``.
         store: the GraphStore the retriever reads.
         settings: with an Anthropic API key, Claude writes; without settings or key, the offline writer.
         embedder: lets the offline writer rank sentences by meaning, not only by words.
-        writer: a ready Claude writer (tests pass one with fast backoff); built from settings when None.
         floor: relevance below which a paper does not count as covering a gap.
     """
 
@@ -86,28 +67,26 @@ class Answerer:
         *,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
-        writer: Any = None,
         floor: float = RELEVANCE_FLOOR,
     ) -> None:
         self.retriever = retriever
         self.store = store
         self.offline = OfflineWriter(embedder)
         self.floor = floor
-        self.claude = writer
-        if writer is None and settings is not None and settings.anthropic_api_key is not None:
-            from hepgraph.ui.answer.claude import ClaudeWriter
-
+        self.claude: ClaudeWriter | None = None
+        if settings is not None and settings.anthropic_api_key is not None:
             self.claude = ClaudeWriter(settings)
 
     def ask(self, question: str, *, n_sources: int = 8, seed_nodes: Sequence[str] = ()) -> Answer:
-        """Answer ``question`` with up to ``n_sources`` cited sources; ``seed_nodes`` start the walk."""
-        prep = self._prepare(question, n_sources, seed_nodes)
-        if (
-            prep.retrieval.off_topic
-        ):  # no writer, Claude included: weak matches would be dressed up as an answer
-            return self._finish(prep, "offline", CheckedAnswer(), "", [])
-        writer, checked, notice, uncovered = self._write(prep.material)
-        return self._finish(prep, writer, checked, notice, uncovered)
+        """Answer ``question`` with up to ``n_sources`` cited sources; ``seed_nodes`` start the walk.
+
+        The finished answer of :meth:`stream_ask`: one path writes, checks and falls back.
+        """
+        final = None
+        for item in self.stream_ask(question, n_sources=n_sources, seed_nodes=seed_nodes):
+            final = item
+        assert isinstance(final, Answer)  # stream_ask always ends with the Answer
+        return final
 
     def stream_ask(
         self, question: str, *, n_sources: int = 8, seed_nodes: Sequence[str] = ()
@@ -120,35 +99,34 @@ class Answerer:
         if prep.retrieval.off_topic:
             yield self._finish(prep, "offline", CheckedAnswer(), "", [])
             return
-        allowed = set(prep.material.allowed_ids)
+        notice = ""
         if self.claude is not None and prep.material.papers:
             try:
-                drafts: list[DraftSentence] = []
-                output = yield from self._stream_claude(prep.material, allowed, drafts)
+                output = yield from self._stream_claude(self.claude, prep.material)
                 checked = check_citations(output.sentences, prep.material.allowed_ids)
                 if checked.sentences:
                     yield self._finish(prep, "claude", checked, "", output.not_covered)
                     return
-                notice = _fallback_notice(LLMError("no sentence of Claude's answer cites a retrieved paper"))
+                msg = "no sentence of Claude's answer cites a retrieved paper; answer rejected"
+                raise LLMError(msg)
             except LLMError as e:
+                logger.warning("Claude writer failed, answering offline: %s", e)
                 notice = _fallback_notice(e)
-        else:
-            notice = ""
         checked = self._offline(prep.material)
         for sentence in checked.sentences:
             yield sentence + " "
         yield self._finish(prep, "offline", checked, notice, [])
 
-    def _stream_claude(
-        self, material: Material, allowed: set[str], drafts: list[DraftSentence]
-    ) -> Generator[str, None, WriterOutput]:
-        gen = self.claude.stream(material)
+    @staticmethod
+    def _stream_claude(claude: ClaudeWriter, material: Material) -> Generator[str, None, WriterOutput]:
+        """Claude's sentences, each checked as it arrives; returns the whole validated output."""
+        allowed = set(material.allowed_ids)
+        gen = claude.stream(material)
         while True:
             try:
-                draft = next(gen)
+                draft: DraftSentence = next(gen)
             except StopIteration as stop:
                 return stop.value
-            drafts.append(draft)
             text, _, _ = check_sentence(draft, allowed)
             if text:
                 yield text + " "
@@ -157,7 +135,7 @@ class Answerer:
         t0 = time.perf_counter()
         text = clean_question(question)
         retrieval = self.retriever.search(text, k=max(RETRIEVE_K, n_sources), seed_nodes=tuple(seed_nodes))
-        index = answer_index(self.store, getattr(self.retriever, "view", None))
+        index = answer_index(self.store, self.retriever.view)
         keys = [h.key for h in retrieval.results]
         papers = {p.key: p for p in self.store.get_papers(keys)}
         hits = [h for h in retrieval.results if h.arxiv_id][:n_sources]
@@ -171,24 +149,13 @@ class Answerer:
             return CheckedAnswer()
         return check_citations(output.sentences, material.allowed_ids)
 
-    def _write(self, material: Material) -> tuple[str, CheckedAnswer, str, list[str]]:
-        """(writer name, checked answer, notice, uncovered parts); Claude first when configured."""
-        notice = ""
-        if self.claude is not None and material.papers:
-            try:
-                output = self.claude.write(material)
-                checked = check_citations(output.sentences, material.allowed_ids)
-                if checked.sentences:
-                    return "claude", checked, "", output.not_covered
-                msg = "no sentence of Claude's answer cites a retrieved paper; answer rejected"
-                raise LLMError(msg)
-            except LLMError as e:
-                logger.warning("Claude writer failed, answering offline: %s", e)
-                notice = _fallback_notice(e)
-        return "offline", self._offline(material), notice, []
-
     def _finish(
-        self, prep: Prepared, writer: str, checked: CheckedAnswer, notice: str, uncovered: Sequence[str]
+        self,
+        prep: Prepared,
+        writer: Literal["claude", "offline"],
+        checked: CheckedAnswer,
+        notice: str,
+        uncovered: Sequence[str],
     ) -> Answer:
         texts = {k: p.text for k, p in prep.papers.items()}
         gaps = GapFinder(prep.index, floor=self.floor).find(prep.question, prep.retrieval, texts)
@@ -199,7 +166,7 @@ class Answerer:
         return Answer(
             question=prep.question,
             answer=checked.text or (OFF_TOPIC if prep.retrieval.off_topic else NO_MATCH),
-            writer=writer,  # type: ignore[arg-type]
+            writer=writer,
             citations=checked.citations,
             sources=[_source(p) for p in prep.material.papers],
             gaps=gaps,
@@ -217,7 +184,7 @@ class Answerer:
         )
 
 
-def _source(paper: Any) -> Source:
+def _source(paper: PaperMaterial) -> Source:
     concepts = paper.concepts or list(dict.fromkeys(ev.concept_name for ev in paper.evidence))
     return Source(
         arxiv_id=paper.arxiv_id,
@@ -237,24 +204,3 @@ def _cited_first(hits: Sequence[ScoredPaper], cited: Sequence[str]) -> list[Scor
 
 def _fallback_notice(err: LLMError) -> str:
     return f"Claude could not write this answer ({err}); it was written offline from the same sources."
-
-
-def build_answerer(store: GraphStore, settings: Settings, *, embedder: Embedder | None = None) -> Answerer:
-    """An Answerer over ``store``: graph retriever, shipped vocabulary, the writers ``settings`` allow."""
-    from hepgraph.extract.embed import SentenceTransformerEmbedder
-    from hepgraph.extract.vocabulary import load_vocabulary
-    from hepgraph.graph.retrieve import Retriever as GraphRetriever
-
-    if embedder is None:
-        embedder = SentenceTransformerEmbedder(
-            settings.embedding_model, batch_size=settings.embedding_batch_size
-        )
-    retriever = GraphRetriever(store, embedder=embedder, vocabulary=load_vocabulary(), settings=settings)
-    return Answerer(retriever, store, settings=settings, embedder=embedder)
-
-
-def open_answerer(settings: Settings) -> Answerer:
-    """Open the configured store read-only and build its Answerer (for the CLI and benchmarks)."""
-    from hepgraph.graph.factory import open_store
-
-    return build_answerer(open_store(settings, create=False, read_only=True), settings)

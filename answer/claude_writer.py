@@ -1,33 +1,30 @@
 """The Claude writer: the versioned prompt, the retrieved papers as the only material, tool-use JSON output.
 
-Retries 429/529/5xx, timeouts and connection errors with exponential backoff (honouring ``retry-after``,
-capped), then raises :class:`~hepgraph.errors.LLMError` so the caller can fall back to the offline writer.
-Output that is not one valid ``write_answer`` tool call is rejected with LLMError, never shown.
+Calls go through the one Claude client (:func:`hepgraph.claude.claude_client`, the SDK's retries); what
+fails after them raises :class:`~hepgraph.errors.LLMError` so the caller can fall back to the offline
+writer. Output that is not one valid ``write_answer`` tool call is rejected with LLMError, never shown.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import anthropic
 from pydantic import ValidationError
 
-from hepgraph.errors import ConfigError, LLMError
-from hepgraph.prompts import parse_tool_call, read_prompt
+from hepgraph.answer.citations import DraftSentence
+from hepgraph.answer.material import Material, PaperMaterial, WriterOutput
+from hepgraph.claude import call_failed, claude_client, describe, parse_tool_call, read_prompt
+from hepgraph.errors import LLMError
 from hepgraph.settings import Settings
-from hepgraph.ui.answer.citations import DraftSentence
-from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
 
 logger = logging.getLogger(__name__)
 
 PROMPT_VERSION = "v1"
 TOOL_NAME = "write_answer"
-_RETRY_STATUS = frozenset({408, 409, 429})  # plus every 5xx, 529 "overloaded" included
-T = TypeVar("T")
 
 ANSWER_TOOL: dict[str, Any] = {
     "name": TOOL_NAME,
@@ -62,7 +59,7 @@ ANSWER_TOOL: dict[str, Any] = {
 @cache
 def load_prompt(version: str = PROMPT_VERSION) -> tuple[str, str]:
     """The (system, user template) of ``prompts/answer.<version>.md``."""
-    return read_prompt("hepgraph.ui.answer", "answer", version)
+    return read_prompt("hepgraph.answer", "answer", version)
 
 
 def render_paper(paper: PaperMaterial) -> str:
@@ -96,38 +93,23 @@ class ClaudeWriter:
     Args:
         settings: needs ``anthropic_api_key``; uses ``anthropic_model``, ``anthropic_base_url``,
             ``llm_timeout_s`` and ``llm_max_retries``.
-        backoff_s: first retry delay, doubled per retry.
-        max_backoff_s: cap on one delay, also on a server's ``retry-after``.
         max_tokens: output budget of one answer.
+        prompt_version: which ``prompts/answer.<version>.md`` to send.
+
+    Raises:
+        ConfigError: no API key is set.
     """
 
     name = "claude"
 
     def __init__(
-        self,
-        settings: Settings,
-        *,
-        backoff_s: float = 0.5,
-        max_backoff_s: float = 8.0,
-        max_tokens: int = 1200,
-        prompt_version: str = PROMPT_VERSION,
+        self, settings: Settings, *, max_tokens: int = 1200, prompt_version: str = PROMPT_VERSION
     ) -> None:
-        if settings.anthropic_api_key is None:
-            msg = "the Claude writer needs an API key: export ANTHROPIC_API_KEY (or use the offline writer)"
-            raise ConfigError(msg)
+        self._client = claude_client(settings, what="the Claude writer")
         self.model = settings.anthropic_model
         self.max_retries = settings.llm_max_retries
-        self.backoff_s = backoff_s
-        self.max_backoff_s = max_backoff_s
         self.max_tokens = max_tokens
         self.system, self.user_template = load_prompt(prompt_version)
-        # Our own retry loop (SDK retries off) so backoff is configurable and every attempt is logged.
-        self._client = anthropic.Anthropic(
-            api_key=settings.anthropic_api_key.get_secret_value(),
-            base_url=settings.anthropic_base_url,
-            timeout=settings.llm_timeout_s,
-            max_retries=0,
-        )
 
     def _request(self, material: Material) -> dict[str, Any]:
         return {
@@ -139,52 +121,16 @@ class ClaudeWriter:
             "tool_choice": {"type": "tool", "name": TOOL_NAME},
         }
 
-    def _delay(self, attempt: int, err: anthropic.APIError) -> float:
-        delay = self.backoff_s * (2**attempt)
-        response = getattr(err, "response", None)
-        header = response.headers.get("retry-after") if response is not None else None
-        if header:
-            try:
-                delay = max(delay, float(header))
-            except ValueError:
-                pass  # an HTTP-date retry-after: keep our own schedule
-        return min(delay, self.max_backoff_s)
-
-    def _with_retries(self, call: Callable[[], T]) -> T:
-        """Run ``call``, retrying transient failures; LLMError once retries are spent or on a hard error."""
-        for attempt in range(self.max_retries + 1):
-            try:
-                return call()
-            except anthropic.APIError as e:
-                if not _retryable(e):
-                    msg = f"Claude ({self.model}) refused the request: {_describe(e)}; check model, API key"
-                    raise LLMError(msg) from e
-                if attempt == self.max_retries:
-                    msg = f"Claude ({self.model}) still failing after {attempt + 1} attempts: {_describe(e)}"
-                    raise LLMError(msg) from e
-                delay = self._delay(attempt, e)
-                logger.warning(
-                    "Claude attempt %s failed (%s); retrying in %.2fs", attempt + 1, _describe(e), delay
-                )
-                time.sleep(delay)
-        msg = "retry loop ended without a result"  # unreachable: the last attempt returns or raises
-        raise AssertionError(msg)  # pragma: no cover
-
-    def write(self, material: Material) -> WriterOutput:
-        """One tool-use call; the validated draft (citations are checked by the caller)."""
-        request = self._request(material)
-        message = self._with_retries(lambda: self._client.messages.create(**request))
-        logger.info("Claude answered (%s, %s output tokens)", self.model, message.usage.output_tokens)
-        return parse_tool_output(message)
-
     def stream(self, material: Material) -> Generator[DraftSentence, None, WriterOutput]:
         """Yield each sentence as soon as the model has finished writing it; return the validated whole.
 
         Sentences come from the partial tool input while it streams. When the complete response turns out
         invalid, LLMError is raised after the sentences already yielded: callers must then discard them.
         """
-        request = self._request(material)
-        stream = self._with_retries(lambda: self._client.messages.stream(**request).__enter__())
+        try:
+            stream = self._client.messages.stream(**self._request(material)).__enter__()
+        except anthropic.APIError as e:
+            raise call_failed(e, model=self.model, max_retries=self.max_retries) from e
         done = 0
         try:
             for event in stream:
@@ -199,10 +145,11 @@ class ClaudeWriter:
                         yield draft
             message = stream.get_final_message()
         except anthropic.APIError as e:
-            msg = f"Claude ({self.model}) stream broke off: {_describe(e)}"
+            msg = f"Claude ({self.model}) stream broke off: {describe(e)}"
             raise LLMError(msg) from e
         finally:
             stream.close()
+        logger.info("Claude answered (%s, %s output tokens)", self.model, message.usage.output_tokens)
         output = parse_tool_output(message)
         yield from output.sentences[done:]
         return output
@@ -219,18 +166,3 @@ def _as_draft(raw: Any) -> DraftSentence | None:
         return DraftSentence.model_validate(raw)
     except ValidationError:
         return None
-
-
-def _retryable(err: anthropic.APIError) -> bool:
-    """Rate limits, overload, server errors, timeouts and broken connections are worth retrying."""
-    if isinstance(err, anthropic.APIConnectionError):  # includes APITimeoutError
-        return True
-    status = getattr(err, "status_code", None)
-    return status is not None and (status in _RETRY_STATUS or status >= 500)
-
-
-def _describe(err: anthropic.APIError) -> str:
-    """A short, key-free description of an SDK error."""
-    status = getattr(err, "status_code", None)
-    kind = type(err).__name__
-    return f"{kind} (HTTP {status})" if status else kind

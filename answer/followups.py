@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
+from hepgraph.answer.graphindex import AnswerIndex
 from hepgraph.nodes import concept_node, paper_node
 from hepgraph.results import Followup, RetrievalResult, ScoredPaper
-from hepgraph.ui.answer.graphindex import AnswerIndex
 
 TOPIC_TYPES = frozenset({"Topic", "Task", "Process"})
 METHOD_TYPES = frozenset({"Method"})

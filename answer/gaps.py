@@ -12,9 +12,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
+from hepgraph.answer.graphindex import AnswerIndex
+from hepgraph.answer.terms import content_terms, words
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
-from hepgraph.ui.answer.graphindex import AnswerIndex
-from hepgraph.ui.answer.terms import content_terms, words
 
 RELEVANCE_FLOOR = 0.2
 MAX_PAIR_CONCEPTS = 4

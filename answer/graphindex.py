@@ -1,7 +1,7 @@
 """The few graph lookups gaps and follow-ups need, read once from any GraphStore through its Protocol.
 
 Concept -> papers, paper -> concepts, citations and SIMILAR neighbours are indexed in memory; an index is
-valid for one store :meth:`~hepgraph.graph.store.GraphStore.index_hash` (see :func:`answer_index`).
+valid for one store :meth:`~hepgraph.store.GraphStore.index_hash` (see :func:`answer_index`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
-from hepgraph.graph.store import GraphStore
+from hepgraph.graph.view import GraphView
 from hepgraph.models import Concept
+from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 _CACHE: dict[tuple[int, str], AnswerIndex] = {}
@@ -55,7 +55,7 @@ class AnswerIndex:
         return index
 
     @classmethod
-    def from_view(cls, view: Any, store: GraphStore) -> AnswerIndex:
+    def from_view(cls, view: GraphView, store: GraphStore) -> AnswerIndex:
         """Index from the retriever's cached :class:`~hepgraph.graph.view.GraphView` (fast: no link scan).
 
         Citations there join stored papers only, which is all a follow-up can seed anyway.
@@ -108,7 +108,7 @@ class AnswerIndex:
         return self._child_map
 
 
-def answer_index(store: GraphStore, view: Any = None) -> AnswerIndex:
+def answer_index(store: GraphStore, view: GraphView | None = None) -> AnswerIndex:
     """The index of ``store`` (from the retriever's ``view`` if given), rebuilt when its hash changes."""
     key = (id(store), view.index_hash if view is not None else store.index_hash())
     if key not in _CACHE:

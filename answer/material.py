@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hepgraph.answer.citations import DraftSentence
 from hepgraph.models import Concept, ConceptLink, Paper
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
-from hepgraph.ui.answer.citations import DraftSentence
 
 MAX_EVIDENCE_PER_PAPER = 6
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hepgraph.extract.embed import Embedder
-from hepgraph.ui.answer.citations import DraftSentence, split_sentences
-from hepgraph.ui.answer.material import Material, PaperMaterial, WriterOutput
-from hepgraph.ui.answer.terms import content_terms
+from hepgraph.answer.citations import DraftSentence, split_sentences
+from hepgraph.answer.material import Material, PaperMaterial, WriterOutput
+from hepgraph.answer.terms import content_terms
+from hepgraph.protocols import Embedder
 
 MIN_WORDS, MAX_WORDS = 6, 70
 MIN_SENTENCES, MAX_TITLES = 3, 3

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from hepgraph.answer.graphindex import AnswerIndex
 from hepgraph.models import ConceptLink
 from hepgraph.nodes import QUESTION_NODE, concept_node, paper_node
 from hepgraph.results import LinkedConcept, PathEdge, ScoredPaper, Subgraph, SubgraphEdge, SubgraphNode
-from hepgraph.ui.answer.graphindex import AnswerIndex
 
 EXTRA_CONCEPTS_PER_PAPER = 3
 _PREFIXES = ("p:", "c:", "a:")

@@ -6,27 +6,24 @@ import re
 from functools import cache
 
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
-# Function words, plus the filler of questions ("could", "how", "does") that no paper is about.
-STOP_WORDS = frozenset(
+# Function words come from the library's English list; these are the filler of questions and abstracts
+# ("could", "how ... affect", "a new method") that no paper is about.
+QUESTION_FILLER = frozenset(
     """
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing done down during each either few for from
-further had has have having he her here hers him his how i if in into is it its itself just may me
-might more most much must my no nor not now of off on once only or other our out over own same shall
-she should so some such than that the their them then there these they this those through to too
-under until up upon very via was we were what when where whether which while who whom whose why will
-with within without would you your yet affect affects effect effects help helps hurt hurts impact
-improve improves improved influence make makes possible possibly question questions related relation
-really role use used uses using way ways well work works study studies studied learn learns learned
-find finds found know known show shows shown result results approach approaches method methods
-technique techniques better best good new recent current based different various many several kind
-kinds type types apply applied application applications paper papers literature suffer suffers
-benefit benefits depend depends matter matters change changes compare compared differ differs exist
-exists happen happens example examples
+affect affects also application applications applied apply approach approaches based benefit benefits
+best better change changes compare compared could current depend depends differ different differs done
+effect effects either example examples exist exists find finds found good happen happens help helps hurt
+hurts impact improve improved improves influence kind kinds know known learn learned learns literature
+make makes many matter matters may method methods might much must new paper papers possible possibly
+question questions really recent related relation result results role several shall show shown shows
+studied studies study suffer suffers technique techniques type types upon use used uses using various via
+way ways well whether whose within without work works would yet
 """.split()
 )
+STOP_WORDS = frozenset(STOPWORDS_EN_PLUS) | QUESTION_FILLER
 
 
 @cache

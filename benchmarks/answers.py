@@ -49,9 +49,9 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(home: Path, repeat: int) -> dict:
     """Ask every question ``repeat`` times; return latency and grounding numbers."""
+    from hepgraph.answer.citations import parse_citations, split_sentences
+    from hepgraph.pipeline.runtime import open_answerer
     from hepgraph.settings import Settings
-    from hepgraph.ui.answer.citations import parse_citations, split_sentences
-    from hepgraph.ui.answer.compose import open_answerer
 
     # The offline writer is measured: no API key, whatever the environment holds.
     settings = Settings(home=home, anthropic_api_key=None)

@@ -30,11 +30,11 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from hepgraph.extract.embed import SentenceTransformerEmbedder, resolve_model_path  # noqa: E402
-from hepgraph.extract.merge import merge_records  # noqa: E402
-from hepgraph.extract.pipeline import build  # noqa: E402
 from hepgraph.extract.vocabulary import load_vocabulary  # noqa: E402
 from hepgraph.graph.embedded import EmbeddedStore  # noqa: E402
+from hepgraph.merge import merge_records  # noqa: E402
 from hepgraph.models import PaperRecord  # noqa: E402
+from hepgraph.pipeline.build import build  # noqa: E402
 from hepgraph.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from hepgraph.extract.ingest import IngestReport, ingest
-from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.graph.factory import open_store
+from hepgraph.pipeline.ingest import IngestReport, ingest
+from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,7 +31,7 @@ def _cpu() -> float:
 
 
 def _timed(
-    store: EmbeddedStore, corpus: Path, *, parallel: bool, batch_size: int
+    store: GraphStore, corpus: Path, *, parallel: Settings | None, batch_size: int
 ) -> tuple[IngestReport, float, float]:
     wall, cpu = time.perf_counter(), _cpu()
     report = ingest([corpus], store=store, on_error="skip", parallel=parallel, batch_size=batch_size)
@@ -45,18 +47,19 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        store = EmbeddedStore(Path(tmp) / "bench.sqlite")
-        store.ensure_schema()
+        settings = Settings(home=Path(tmp))
+        store = open_store(settings)
+        parallel = None if args.no_parallel else settings
         runs = [
             (
                 "first (fresh store)",
-                *_timed(store, args.corpus, parallel=not args.no_parallel, batch_size=args.batch_size),
+                *_timed(store, args.corpus, parallel=parallel, batch_size=args.batch_size),
             )
         ]
         runs.append(
             (
                 "second (same files)",
-                *_timed(store, args.corpus, parallel=not args.no_parallel, batch_size=args.batch_size),
+                *_timed(store, args.corpus, parallel=parallel, batch_size=args.batch_size),
             )
         )
         stats = store.stats()

@@ -233,9 +233,8 @@ class StageTimer:
 def measure(store_path: Path, home: Path) -> dict:
     """Load the store and the model, then time the questions; returns latency, stages, RSS."""
     from hepgraph.extract.embed import SentenceTransformerEmbedder
-    from hepgraph.extract.vocabulary import load_vocabulary
-    from hepgraph.graph import retrieve
     from hepgraph.graph.embedded import EmbeddedStore
+    from hepgraph.pipeline.runtime import build_retriever
     from hepgraph.settings import Settings
 
     settings = Settings(home=home)
@@ -245,7 +244,7 @@ def measure(store_path: Path, home: Path) -> dict:
     store = EmbeddedStore(store_path, read_only=True)
     n_papers = store.stats().papers
     t0 = time.perf_counter()
-    retriever = retrieve.Retriever(store, embedder=embedder, vocabulary=load_vocabulary(), settings=settings)
+    retriever = build_retriever(store, settings, embedder=embedder)
     load_s = time.perf_counter() - t0
     timer = StageTimer()
     timer.wrap(retriever.linker, "understand", "understand (embed+link)")

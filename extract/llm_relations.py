@@ -21,11 +21,11 @@ from typing import Any, Literal
 import anthropic
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hepgraph.claude import call_failed, claude_client, parse_tool_call, read_prompt
 from hepgraph.errors import ConfigError, LLMError
 from hepgraph.extract.llm_cache import JSONCache, content_key
 from hepgraph.extract.vocabulary import Vocabulary
 from hepgraph.models import Concept, ConceptLink, Evidence, Paper
-from hepgraph.prompts import parse_tool_call, read_prompt
 from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -206,12 +206,7 @@ class RelationExtractor:
         self.system, self.user_template = load_prompt(prompt_version)
         self.cache = cache if cache is not None else JSONCache(settings.cache_dir / CACHE_FILE)
         self.stats = RelationStats()
-        self._client = anthropic.Anthropic(
-            api_key=settings.anthropic_api_key.get_secret_value(),
-            base_url=settings.anthropic_base_url,
-            timeout=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-        )
+        self._client = claude_client(settings, what="Claude relation extraction (HEPGRAPH_LLM_RELATIONS)")
 
     @property
     def tag(self) -> str:
@@ -256,8 +251,7 @@ class RelationExtractor:
         try:
             message = self._client.messages.create(**self.request(text, linked, candidates))
         except anthropic.APIError as e:
-            msg = f"Claude ({self.model}) failed on {key} after {self.max_retries} retries: {_describe(e)}"
-            raise LLMError(msg) from e
+            raise call_failed(e, model=self.model, max_retries=self.max_retries) from e
         self.stats.input_tokens += message.usage.input_tokens
         self.stats.output_tokens += message.usage.output_tokens
         output = parse_tool_output(message)
@@ -369,10 +363,3 @@ class RelationExtractor:
         """Close the cache and the HTTP client."""
         self.cache.close()
         self._client.close()
-
-
-def _describe(err: anthropic.APIError) -> str:
-    """A short, key-free description of an SDK error."""
-    status = getattr(err, "status_code", None)
-    kind = type(err).__name__
-    return f"{kind} (HTTP {status})" if status else kind

@@ -19,9 +19,9 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from hepgraph.extract.acronyms import find_definitions
-from hepgraph.extract.latex import latex_to_text
 from hepgraph.extract.nlp import fold, make_pattern
 from hepgraph.extract.vocabulary import Vocabulary
+from hepgraph.latex import latex_to_text
 from hepgraph.models import ConceptLink, Evidence, Paper
 
 logger = logging.getLogger(__name__)

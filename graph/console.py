@@ -1,52 +1,27 @@
-"""The read-only Cypher console on both backends.
+"""The read-only Cypher console, the same on both backends.
 
 Every query first passes :func:`check_read_only`, which tokenizes it (comments and string literals
 stripped, so ``RETURN 'CREATE'`` passes and ``CREATE/* */(n)`` does not) and refuses write clauses and
-procedures that are not on a read-only allowlist. Then:
-
-- on Neo4j the query runs natively in a READ-access session (the server refuses writes there too) with a
-  server-side transaction timeout and a row limit;
-- on the embedded store it runs with grand-cypher over a networkx view of the store, built from the
-  GraphStore iterators and cached per index hash. Python cannot stop a running thread, so a query past its
-  timeout is abandoned (its daemon thread finishes in the background) and the call raises QueryError.
-
-The guard is in graph/console_guard.py, the conversion of answers to tables and drawable nodes and edges
-in graph/console_results.py.
+procedures that are not on a read-only allowlist. Then the store runs it on its own engine
+(:meth:`hepgraph.store.Console.console_query`): Neo4j natively in a READ-access session with a server-side
+timeout, the embedded store with grand-cypher over an in-memory view (graph/console_embedded.py).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import QueryError
+from hepgraph.graph.console_embedded import EMBEDDED_SUBSET_NOTE
 from hepgraph.graph.console_guard import check_read_only
-from hepgraph.graph.console_results import from_grandcypher, from_neo4j
 from hepgraph.graph.cypher import EXAMPLE_QUERIES
-from hepgraph.graph.store import GraphStore
-from hepgraph.nodes import author_node, concept_node, paper_node
 from hepgraph.results import SubgraphEdge, SubgraphNode
+from hepgraph.store import GraphStore
 
-logger = logging.getLogger(__name__)
-
-__all__ = ["EXAMPLE_QUERIES", "EMBEDDED_SUBSET_NOTE", "ConsoleResult", "check_read_only", "run_console_query"]
-
-EMBEDDED_SUBSET_NOTE = (
-    "Embedded backend: queries run with grand-cypher over an in-memory view of the graph, a Cypher subset: "
-    "MATCH (several, with labels, {property: value} maps, typed and variable-length relationships *1..2), "
-    "WHERE (= <> < > <= >= IN, CONTAINS, STARTS WITH, ENDS WITH, AND/OR/NOT, EXISTS {}), RETURN with "
-    "DISTINCT and AS, COUNT/SUM/AVG/MIN/MAX/COLLECT (upper case), ORDER BY, SKIP, LIMIT; strings in double "
-    "quotes. Not supported: OPTIONAL MATCH, WITH, UNWIND, CALL, parameters, path functions. "
-    "Nodes: Paper (key, "
-    "arxiv_id, title, year, category), Concept (id, name, type), Author (key, name); relationships: CITES "
-    "(between indexed papers), USES_METHOD/ADDRESSES/STUDIES/FROM_EXPERIMENT/USES_DATASET/STUDIES_PROCESS "
-    "(count), IS_A, SIMILAR (score), WROTE. A query past its timeout is abandoned, not killed."
-)
+__all__ = ["EMBEDDED_SUBSET_NOTE", "EXAMPLE_QUERIES", "ConsoleResult", "check_read_only", "run_console_query"]
 
 
 class ConsoleResult(BaseModel):
@@ -65,127 +40,21 @@ class ConsoleResult(BaseModel):
 
 
 def run_console_query(store: GraphStore, query: str, *, row_limit: int, timeout_s: float) -> ConsoleResult:
-    """Run a read-only console query on ``store``'s backend; <= ``row_limit`` rows, ``timeout_s`` seconds.
+    """Run a read-only console query on ``store``'s engine; <= ``row_limit`` rows, ``timeout_s`` seconds.
 
     Raises:
         ReadOnlyViolation: the query could write.
-        QueryError: empty, unsupported by the embedded subset, failed, or timed out.
+        QueryError: empty, unsupported by the engine, failed, or timed out.
     """
     if not query.strip():
         msg = "the console query is empty: type a MATCH ... RETURN query or pick an example"
         raise QueryError(msg)
     check_read_only(query)
     start = time.perf_counter()
-    if store.backend == "neo4j":
-        columns, values, truncated = store.console_read(  # type: ignore[attr-defined]
-            query, row_limit=row_limit, timeout_s=timeout_s
-        )
-        result = from_neo4j(columns, values, truncated)
-        note = (
-            f"Native Cypher on Neo4j in a READ-access session (timeout {timeout_s:g} s, "
-            f"at most {row_limit} rows)."
-        )
-    else:
-        graph = console_graph(store)
-        raw = _run_with_timeout(graph, query, row_limit, timeout_s)
-        result = from_grandcypher(query, raw, row_limit)
-        note = EMBEDDED_SUBSET_NOTE
+    answer = store.console_query(query, row_limit=row_limit, timeout_s=timeout_s)
     return ConsoleResult(
-        **result, backend=store.backend, subset_note=note, ms=round((time.perf_counter() - start) * 1000, 1)
+        **answer.model_dump(),
+        backend=store.backend,
+        subset_note=store.console_note,
+        ms=round((time.perf_counter() - start) * 1000, 1),
     )
-
-
-def _run_with_timeout(graph: nx.MultiDiGraph, query: str, row_limit: int, timeout_s: float) -> dict:
-    """grand-cypher in a daemon thread; past ``timeout_s`` the result is abandoned and QueryError raised."""
-    from grandcypher import GrandCypher
-
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["result"] = GrandCypher(graph, limit=row_limit + 1).run(query)
-        except Exception as err:  # noqa: BLE001 - re-raised as QueryError in the caller's thread
-            box["error"] = err
-
-    worker = threading.Thread(target=work, name="hepgraph-console", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        msg = (
-            f"the console query ran past {timeout_s:g} s and was abandoned: add a LIMIT or a narrower "
-            "MATCH (the embedded backend cannot stop it early)"
-        )
-        raise QueryError(msg)
-    if "error" in box:
-        err = box["error"]
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        msg = (
-            f"the embedded console cannot run this query ({first}); it supports a Cypher subset: see the note"
-        )
-        raise QueryError(msg) from err
-    return box["result"]
-
-
-_GRAPHS: dict[str, nx.MultiDiGraph] = {}
-_GRAPHS_LOCK = threading.Lock()
-
-
-def console_graph(store: GraphStore) -> nx.MultiDiGraph:
-    """The networkx view the embedded console queries, cached per store index hash (the last two kept)."""
-    key = store.index_hash()
-    with _GRAPHS_LOCK:
-        if key not in _GRAPHS:
-            if len(_GRAPHS) >= 2:
-                _GRAPHS.pop(next(iter(_GRAPHS)))
-            _GRAPHS[key] = build_console_graph(store)
-        return _GRAPHS[key]
-
-
-def build_console_graph(store: GraphStore) -> nx.MultiDiGraph:
-    """Papers, concepts and authors with typed edges, from the GraphStore iterators only."""
-    g = nx.MultiDiGraph()
-    for paper in store.iter_papers():
-        g.add_node(
-            paper_node(paper.key),
-            __labels__={"Paper"},
-            _id=paper_node(paper.key),
-            key=paper.key,
-            arxiv_id=paper.arxiv_id,
-            title=paper.title_text,
-            year=paper.year,
-            category=paper.primary_category,
-            date=paper.date,
-        )
-    for concept in store.iter_concepts():
-        g.add_node(
-            concept_node(concept.id),
-            __labels__={"Concept", concept.type},
-            _id=concept_node(concept.id),
-            id=concept.id,
-            name=concept.name,
-            type=concept.type,
-        )
-
-    def edge(src: str, dst: str, rel: str, **attrs: Any) -> None:
-        if src in g and dst in g:
-            g.add_edge(src, dst, key=rel, __labels__={rel}, _from=src, _to=dst, **attrs)
-
-    for concept in store.iter_concepts():
-        for parent in concept.parents:
-            edge(concept_node(concept.id), concept_node(parent), "IS_A")
-    for link in store.iter_links():
-        edge(paper_node(link.paper_key), concept_node(link.concept_id), link.rel, count=link.count)
-    for citation in store.iter_citations():
-        edge(paper_node(citation.citing), paper_node(citation.cited), "CITES")
-    for sim in store.iter_similar():
-        edge(paper_node(sim.a), paper_node(sim.b), "SIMILAR", score=sim.score)
-    pairs = list(store.iter_authorship())
-    names_of = getattr(store, "author_names", None)
-    names = names_of(sorted({a for a, _ in pairs})) if names_of else {}
-    for author, paper in pairs:
-        node = author_node(author)
-        if node not in g:
-            g.add_node(node, __labels__={"Author"}, _id=node, key=author, name=names.get(author, author))
-        edge(node, paper_node(paper), "WROTE")
-    logger.info("console graph: %s nodes, %s edges", g.number_of_nodes(), g.number_of_edges())
-    return g

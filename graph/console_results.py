@@ -6,6 +6,8 @@ import logging
 import re
 from typing import Any
 
+from neo4j.graph import Node, Path, Relationship
+
 from hepgraph.graph.console_guard import query_tokens
 from hepgraph.nodes import author_node, concept_node, paper_node, split_node
 from hepgraph.results import SubgraphEdge, SubgraphNode
@@ -118,8 +120,6 @@ def _neo4j_node_id(node: Any) -> str:
 
 
 def _neo4j_value(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, SubgraphEdge]) -> Any:
-    from neo4j.graph import Node, Path, Relationship
-
     if isinstance(value, Node):
         node_id = _neo4j_node_id(value)
         props = {k: v for k, v in value.items() if k != "embedding"}

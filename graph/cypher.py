@@ -85,10 +85,6 @@ RECORDS_FOR_PAPERS = (
     "MATCH (r:Record) WHERE r.paper_key IN $keys "
     "RETURN r.key AS key, r.paper_key AS paper_key, r.json AS json"
 )
-RECORDS_BY_KEY = (
-    "UNWIND $keys AS k MATCH (r:Record {key: k}) "
-    "RETURN r.key AS key, r.paper_key AS paper_key, r.json AS json"
-)
 PAPER_HASHES = (
     "UNWIND $keys AS k MATCH (p:Paper {key: k}) RETURN p.key AS key, p.content_hash AS content_hash"
 )
@@ -97,6 +93,8 @@ UPSERT_PAPERS = (
     "UNWIND $rows AS row MERGE (p:Work {key: row.key}) SET p:Paper, p += row.props REMOVE p:ExternalWork"
 )
 UPSERT_PAPER_IDS = "UNWIND $rows AS row MERGE (i:PaperId {id: row.id}) SET i.key = row.key"
+DELETE_PAPER_IDS = "UNWIND $keys AS k MATCH (i:PaperId {key: k}) DELETE i"
+DELETE_STAGES = "UNWIND $keys AS k MATCH (s:Stage {paper_key: k}) DELETE s"
 # A paper now known under a better key (a DOI-only paper joined by its arXiv record, or a citation stub
 # named by one of its ids): move its citations to the paper, then delete the old node.
 REWIRE_CITES_OUT = (
@@ -210,7 +208,6 @@ GET_EMBEDDINGS = (
 SET_PAPER_EMBEDDINGS = (
     "UNWIND $rows AS row MATCH (p:Paper {text_hash: row.text_hash}) SET p.embedding = row.vector"
 )
-SET_CONCEPT_EMBEDDINGS = "UNWIND $rows AS row MATCH (c:Concept {id: row.id}) SET c.embedding = row.vector"
 GET_STAGE_HASHES = "MATCH (s:Stage {stage: $stage}) RETURN s.paper_key AS paper_key, s.hash AS hash"
 SET_STAGE_HASHES = (
     "UNWIND $rows AS row MERGE (s:Stage {key: row.key}) "
@@ -232,58 +229,6 @@ STATS_EDGES = "RETURN " + ", ".join(
 
 # Only for the opt-in Neo4j test suite, behind Neo4jStore.wipe(confirm=<database name>).
 WIPE_BATCH = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted"
-
-# -- retrieval push-down ---------------------------------------------------------------------------------
-VECTOR_SEEDS = (
-    "CALL db.index.vector.queryNodes('paper_embedding', $k, $vector) YIELD node, score "
-    "RETURN node.key AS key, score"
-)
-CONCEPT_VECTOR_SEEDS = (
-    "CALL db.index.vector.queryNodes('concept_embedding', $k, $vector) YIELD node, score "
-    "RETURN node.id AS id, score"
-)
-FULLTEXT_SEEDS = (
-    "CALL db.index.fulltext.queryNodes('paper_text', $q) YIELD node, score "
-    "RETURN node.key AS key, score ORDER BY score DESC LIMIT $k"
-)
-# The seeds' neighbourhood within two hops, each hop capped at $fanout neighbours per node, and every
-# edge among the nodes found, in one round trip; the walk then runs in Python on that subgraph.
-_NODE_ID = "CASE WHEN {v}:Paper THEN 'p:' + {v}.key ELSE 'c:' + {v}.id END"
-NEIGHBOURHOOD = (
-    "MATCH (s:Paper) WHERE s.key IN $seeds "
-    "CALL (s) { MATCH (s)-[r1]-(n1) WHERE type(r1) IN $rels AND (n1:Paper OR n1:Concept) "
-    "RETURN n1 LIMIT $fanout } "
-    "CALL (n1) { MATCH (n1)-[r2]-(n2) WHERE type(r2) IN $rels AND (n2:Paper OR n2:Concept) "
-    "RETURN n2 LIMIT $fanout } "
-    "WITH collect(DISTINCT s) + collect(DISTINCT n1) + collect(DISTINCT n2) AS found "
-    "UNWIND found AS n WITH collect(DISTINCT n) AS nodes "
-    "UNWIND nodes AS a MATCH (a)-[r]->(b) WHERE type(r) IN $rels AND b IN nodes "
-    f"RETURN {_NODE_ID.format(v='a')} AS source, type(r) AS rel, {_NODE_ID.format(v='b')} AS target, "
-    "coalesce(r.score, toFloat(r.count), 1.0) AS weight"
-)
-PAPER_DETAILS = (
-    "UNWIND $keys AS k MATCH (p:Paper {key: k}) OPTIONAL MATCH (p)-[r]->(c:Concept) WHERE type(r) IN $rels "
-    "WITH p, collect(c.name) AS concepts "
-    "RETURN p.key AS key, p.arxiv_id AS arxiv_id, p.title AS title, p.date AS date, "
-    "p.categories AS categories, concepts"
-)
-GDS_AVAILABLE = "SHOW PROCEDURES YIELD name WHERE name = 'gds.pageRank.stream' RETURN count(name) AS n"
-GDS_PROJECT = (
-    "MATCH (s) WHERE (s:Paper AND s.key IN $paper_keys) OR (s:Concept AND s.id IN $concept_ids) "
-    "OPTIONAL MATCH (s)-[r]->(t) WHERE type(r) IN $rels "
-    "AND ((t:Paper AND t.key IN $paper_keys) OR (t:Concept AND t.id IN $concept_ids)) "
-    "WITH gds.graph.project($graph_name, s, t, {relationshipProperties: {weight: coalesce(r.score, 1.0)}}, "
-    "{undirectedRelationshipTypes: ['*']}) AS g "
-    "RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships"
-)
-GDS_PAGERANK = (
-    "MATCH (s:Paper) WHERE s.key IN $seeds WITH collect(s) AS sources "
-    "CALL gds.pageRank.stream($graph_name, {sourceNodes: sources, dampingFactor: $damping, "
-    "maxIterations: $iterations, relationshipWeightProperty: 'weight'}) YIELD nodeId, score "
-    "WITH gds.util.asNode(nodeId) AS n, score "
-    f"RETURN {_NODE_ID.format(v='n')} AS node, score ORDER BY score DESC LIMIT $limit"
-)
-GDS_DROP = "CALL gds.graph.drop($graph_name, false) YIELD graphName RETURN graphName"
 
 # -- console examples (run on both backends: grand-cypher needs double quotes and upper-case COUNT) ---------
 EXAMPLE_QUERIES: list[tuple[str, str]] = [

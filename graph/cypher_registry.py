@@ -24,11 +24,12 @@ _LINK_ROWS = {
 PARAMETERS: dict[str, dict] = {
     "RESOLVE_IDS": {"ids": ["2101.00001", "doi:10.1/x"]},
     "RECORDS_FOR_PAPERS": {"keys": ["2101.00001"]},
-    "RECORDS_BY_KEY": {"keys": ["arxiv.jsonl|2101.00001"]},
     "PAPER_HASHES": {"keys": ["2101.00001"]},
     "UPSERT_RECORDS": {"rows": [{"key": "f|2101.00001", "props": {"paper_key": "2101.00001", "json": "{}"}}]},
     "UPSERT_PAPERS": {"rows": [{"key": "2101.00001", "props": {"title": "t"}}]},
     "UPSERT_PAPER_IDS": {"rows": [{"id": "doi:10.1/x", "key": "2101.00001"}]},
+    "DELETE_PAPER_IDS": {"keys": ["2101.00001"]},
+    "DELETE_STAGES": {"keys": ["doi:10.1/x"]},
     "REWIRE_CITES_OUT": {"moves": [{"old": "doi:10.1/x", "new": "2101.00001"}]},
     "REWIRE_CITES_IN": {"moves": [{"old": "doi:10.1/x", "new": "2101.00001"}]},
     "DELETE_WORKS": {"keys": ["doi:10.1/x"]},
@@ -64,7 +65,6 @@ PARAMETERS: dict[str, dict] = {
     "PUT_EMBEDDINGS": {"rows": [{"key": "m|h", "model": "m", "text_hash": "h", "vector": _SAMPLE_VECTOR}]},
     "GET_EMBEDDINGS": {"keys": ["m|h"]},
     "SET_PAPER_EMBEDDINGS": {"rows": [{"text_hash": "h", "vector": _SAMPLE_VECTOR}]},
-    "SET_CONCEPT_EMBEDDINGS": {"rows": [{"id": "method:gnn", "vector": _SAMPLE_VECTOR}]},
     "GET_STAGE_HASHES": {"stage": "links"},
     "SET_STAGE_HASHES": {
         "stage": "links",
@@ -75,26 +75,6 @@ PARAMETERS: dict[str, dict] = {
     "STATS_NODES": {},
     "STATS_EDGES": {},
     "WIPE_BATCH": {"limit": 10000},
-    "VECTOR_SEEDS": {"k": 20, "vector": _SAMPLE_VECTOR},
-    "CONCEPT_VECTOR_SEEDS": {"k": 5, "vector": _SAMPLE_VECTOR},
-    "FULLTEXT_SEEDS": {"q": "anomaly detection", "k": 20},
-    "NEIGHBOURHOOD": {"seeds": ["2101.00001"], "rels": list(q.GRAPH_RELS), "fanout": 50},
-    "PAPER_DETAILS": {"keys": ["2101.00001"], "rels": list(q.LINK_RELS)},
-    "GDS_AVAILABLE": {},
-    "GDS_PROJECT": {
-        "paper_keys": ["2101.00001"],
-        "concept_ids": ["method:gnn"],
-        "rels": list(q.GRAPH_RELS),
-        "graph_name": "hepgraph_ppr_1",
-    },
-    "GDS_PAGERANK": {
-        "seeds": ["2101.00001"],
-        "graph_name": "hepgraph_ppr_1",
-        "damping": 0.85,
-        "iterations": 20,
-        "limit": 100,
-    },
-    "GDS_DROP": {"graph_name": "hepgraph_ppr_1"},
 }
 
 

@@ -18,9 +18,11 @@ import numpy as np
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
 from hepgraph.graph import sqlite_schema as sq
+from hepgraph.graph.console_embedded import EMBEDDED_SUBSET_NOTE, console_answer
 from hepgraph.graph.sqlite_rows import link_from_row, link_row, paper_from_row
-from hepgraph.graph.store import StoreStats, WriteReport
+from hepgraph.graph.sqlite_upsert import select_in, upsert_records
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
+from hepgraph.store import ConsoleAnswer, StoreStats, WriteReport
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,11 @@ class EmbeddedStore:
     """
 
     backend = "embedded"
+    console_note = EMBEDDED_SUBSET_NOTE
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.location = str(self.path)
         self.read_only = read_only
         if read_only and not self.path.exists():
             msg = f"no graph store at {self.path}: build one with `hepgraph ingest PATH...` first"
@@ -93,11 +97,13 @@ class EmbeddedStore:
                 raise GraphStoreError(msg) from e
 
     def _query_in(self, sql: str, values: Sequence[str], *, before: Sequence = ()) -> list[sqlite3.Row]:
-        """Run ``sql`` (with one ``{in}`` placeholder list) over ``values`` in chunks."""
-        rows: list[sqlite3.Row] = []
-        for chunk in sq.chunks(list(values)):
-            rows.extend(self._query(sql.format(ins=sq.placeholders(len(chunk))), (*before, *chunk)))
-        return rows
+        """Run ``sql`` (with one ``{ins}`` placeholder list) over ``values`` in chunks."""
+        with self._lock:
+            try:
+                return select_in(self._conn, sql, values, tuple(before))
+            except sqlite3.Error as e:
+                msg = f"reading graph store {self.path} failed: {e}; run `hepgraph ingest` to (re)create it"
+                raise GraphStoreError(msg) from e
 
     def ensure_schema(self) -> None:
         """Create tables and indexes if missing; safe to call any number of times."""
@@ -121,8 +127,7 @@ class EmbeddedStore:
         if not records:
             return WriteReport()
         with self._tx() as conn:
-            added, updated, unchanged = sq.RecordUpsert(conn).run(records)
-        return WriteReport(added=added, updated=updated, unchanged=unchanged)
+            return upsert_records(conn, records)
 
     def get_papers(self, keys: Sequence[str]) -> list[Paper]:
         """Papers by key, in the order asked; unknown keys are left out."""
@@ -165,11 +170,8 @@ class EmbeddedStore:
         if not new:
             return WriteReport()
         with self._tx() as conn:
-            old = {}
-            for chunk in sq.chunks(list(new)):
-                ins = sq.placeholders(len(chunk))
-                sql = f"SELECT key, title, categories FROM external_works WHERE key IN ({ins})"
-                old.update({r[0]: (r[1], r[2]) for r in conn.execute(sql, chunk)})
+            sql = "SELECT key, title, categories FROM external_works WHERE key IN ({ins})"
+            old = {r[0]: (r[1], r[2]) for r in select_in(conn, sql, list(new))}
             todo = [(k, t, c) for k, (t, c) in new.items() if old.get(k) != (t, c)]
             conn.executemany(
                 "INSERT INTO external_works (key, title, categories) VALUES (?, ?, ?) ON CONFLICT (key) "
@@ -196,10 +198,7 @@ class EmbeddedStore:
         if not new:
             return WriteReport()
         with self._tx() as conn:
-            old: dict[str, str] = {}
-            for chunk in sq.chunks(list(new)):
-                sql = f"SELECT id, payload FROM concepts WHERE id IN ({sq.placeholders(len(chunk))})"
-                old.update(dict(conn.execute(sql, chunk).fetchall()))
+            old = dict(select_in(conn, "SELECT id, payload FROM concepts WHERE id IN ({ins})", list(new)))
             todo = [c for c in new.values() if old.get(c.id) != c.model_dump_json()]
             conn.executemany(
                 "INSERT INTO concepts (id, type, name, payload) VALUES (?, ?, ?, ?) "
@@ -230,13 +229,12 @@ class EmbeddedStore:
         new = {k: sorted(link_row(link) for link in links_by_paper[k]) for k in keys}
         with self._tx() as conn:
             old: dict[str, list[tuple]] = {k: [] for k in keys}
-            for chunk in sq.chunks(keys):
-                sql = (
-                    "SELECT paper_key, concept_id, rel, count, evidence, via FROM links "
-                    f"WHERE paper_key IN ({sq.placeholders(len(chunk))})"
-                )
-                for row in conn.execute(sql, chunk):
-                    old[row[0]].append(tuple(row))
+            sql = (
+                "SELECT paper_key, concept_id, rel, count, evidence, via FROM links "
+                "WHERE paper_key IN ({ins})"
+            )
+            for row in select_in(conn, sql, keys):
+                old[row[0]].append(tuple(row))
             changed = [k for k in keys if sorted(old[k]) != new[k]]
             conn.executemany("DELETE FROM links WHERE paper_key = ?", [(k,) for k in changed])
             conn.executemany(
@@ -343,6 +341,11 @@ class EmbeddedStore:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    # -- console ----------------------------------------------------------------------------------------
+    def console_query(self, query: str, *, row_limit: int, timeout_s: float) -> ConsoleAnswer:
+        """grand-cypher over an in-memory view of this store (a Cypher subset; see the answer's note)."""
+        return console_answer(self, query, row_limit=row_limit, timeout_s=timeout_s)
 
     # -- summaries --------------------------------------------------------------------------------
     def stats(self) -> StoreStats:

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hepgraph.graph.store import GraphStore
 from hepgraph.models import Concept, ConceptLink, Paper
+from hepgraph.store import GraphStore
 
 
 class _Model(BaseModel):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from hepgraph.errors import ConfigError, StoreMissingError
-from hepgraph.graph.store import GraphStore
+from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.graph.neo4j import Neo4jStore
 from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 
 
 def open_store(settings: Settings, *, create: bool = True, read_only: bool = False) -> GraphStore:
@@ -14,7 +16,9 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
         settings: the one settings object.
         create: create the embedded store when missing; with False a missing store raises
             StoreMissingError, which readers (search, ask, the UI) want.
-        read_only: open the embedded store read-only (the UI and the console).
+        read_only: open the store read-only (the UI, search and answers): writes are refused.
+
+    The one place that knows the backends by name; everything else holds a GraphStore.
     """
     if settings.backend == "embedded":
         path = settings.store_path
@@ -24,21 +28,17 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
                 "(or point --home / HEPGRAPH_HOME at an existing one)"
             )
             raise StoreMissingError(msg)
-        from hepgraph.graph.embedded import EmbeddedStore
-
         store: GraphStore = EmbeddedStore(path, read_only=read_only)
         if not read_only:
             store.ensure_schema()
         return store
     if settings.backend == "neo4j":
-        from hepgraph.graph.neo4j import Neo4jStore
-
         if not settings.neo4j_uri:
             msg = (
                 "backend is neo4j but NEO4J_URI is not set: "
                 "export NEO4J_URI=neo4j://host:7687 (and NEO4J_PASSWORD)"
             )
             raise ConfigError(msg)
-        return Neo4jStore.from_settings(settings)
+        return Neo4jStore.from_settings(settings, read_only=read_only)
     msg = f"unknown backend {settings.backend!r}: use 'embedded' or 'neo4j'"
     raise ConfigError(msg)

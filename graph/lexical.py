@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import bm25s
 import numpy as np
+import Stemmer
 
 from hepgraph.errors import GraphStoreError
 
+# bm25s sets its own logger to DEBUG when first imported, which would print its debug lines under any
+# application that logs warnings only; NOTSET makes it follow the root logger like ours do.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 logger = logging.getLogger(__name__)
 
 _KEYS_FILE = "paper_keys.json"
 
 
-@functools.cache
-def _bm25s():  # noqa: ANN202 - bm25s has no type stubs
-    """The bm25s module, with its logger left to the application's logging configuration (once)."""
-    import bm25s
-
-    # bm25s sets its own logger to DEBUG when first imported, which would print its debug lines under
-    # any application that logs warnings only; NOTSET makes it follow the root logger like ours do.
-    logging.getLogger("bm25s").setLevel(logging.NOTSET)
-    return bm25s
-
-
-def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
-    import Stemmer
-
+def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
@@ -50,8 +41,6 @@ class LexicalIndex:
     @classmethod
     def build(cls, keys: Sequence[str], texts: Sequence[str]) -> LexicalIndex:
         """Index ``texts`` (one per key)."""
-        bm25s = _bm25s()
-
         if len(keys) != len(texts):
             msg = f"{len(keys)} keys but {len(texts)} texts: pass one text per paper key"
             raise ValueError(msg)
@@ -70,8 +59,6 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         """Read an index written by :meth:`save`."""
-        bm25s = _bm25s()
-
         try:
             keys = json.loads((directory / _KEYS_FILE).read_text(encoding="utf-8"))
             retriever = bm25s.BM25.load(str(directory), load_vocab=True, show_progress=False)
@@ -98,8 +85,6 @@ class LexicalIndex:
 
     def query_terms(self, query: str) -> list[str]:
         """The stemmed, stopword-free query terms that occur in the collection."""
-        bm25s = _bm25s()
-
         toks = bm25s.tokenize(
             query, stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False
         )

@@ -2,7 +2,7 @@
 
 Two linkers, in order of trust:
 
-1. the same spaCy matchers the build used on paper texts (:class:`~hepgraph.extract.mentions.MentionExtractor`
+1. the same concept matcher the build used on paper texts (:class:`~hepgraph.protocols.ConceptMatcher`,
    over the question as a title-only paper), so "GNN" in a question means what "GNN" in a title means;
 2. nearest concepts by embedding (the concept's name, aliases and description embedded with the paper
    model), kept above a cosine threshold; this catches paraphrases no surface form covers.
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hepgraph.extract.embed import Embedder
 from hepgraph.graph.view import GraphView
 from hepgraph.models import Paper
+from hepgraph.protocols import ConceptMatcher, Embedder
 from hepgraph.results import LinkedConcept
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,7 @@ class QuestionLinker:
     Args:
         view: the graph view whose concepts are linkable.
         embedder: the model that embedded the papers (dense search needs the same space).
-        extractor: a built ``MentionExtractor`` (or anything with ``extract(paper) -> list[ConceptLink]``);
-            None links by embedding only.
+        matcher: the build's concept matcher; None links by embedding only.
         min_cosine: question-concept cosine from which an embedding link counts. Chosen by eye on
             question/definition pairs, not on benchmark labels: for all-MiniLM-L6-v2 a question and a
             one-line definition of its topic sit around 0.5-0.7, unrelated pairs below 0.3.
@@ -53,7 +52,7 @@ class QuestionLinker:
             cosine is a weak signal next to a matched surface form, and dense paper seeds already carry
             the paraphrase signal; nearest concepts then only help questions no surface form covers.
         concept_vectors: (concept ids, unit vectors) as the build cached them
-            (:func:`hepgraph.extract.pipeline.concept_matrix`); None embeds the view's concept texts.
+            (:func:`hepgraph.pipeline.concepts.concept_matrix`); None embeds the view's concept texts.
         cache_dir: where concept vectors embedded here are cached (keyed by model and concept texts).
     """
 
@@ -62,7 +61,7 @@ class QuestionLinker:
         view: GraphView,
         embedder: Embedder,
         *,
-        extractor: object | None = None,
+        matcher: ConceptMatcher | None = None,
         min_cosine: float = 0.5,
         max_embedding_links: int = 3,
         fallback_only: bool = True,
@@ -71,7 +70,7 @@ class QuestionLinker:
     ) -> None:
         self.view = view
         self.embedder = embedder
-        self.extractor = extractor
+        self.matcher = matcher
         self.min_cosine = min_cosine
         self.max_embedding_links = max_embedding_links
         self.fallback_only = fallback_only
@@ -85,7 +84,7 @@ class QuestionLinker:
     def _embed_concepts(self, cache_dir: Path | None) -> np.ndarray:
         texts = self.view.concept_texts
         if not texts:
-            return np.zeros((0, int(getattr(self.embedder, "dim", 0))), dtype=np.float32)
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
         digest = hashlib.sha1("\n".join([self.embedder.model_name, *texts]).encode()).hexdigest()[:16]
         path = cache_dir / f"concept-vectors-{digest}.npy" if cache_dir else None
         if path is not None and path.exists():
@@ -126,10 +125,10 @@ class QuestionLinker:
         )  # type: ignore[arg-type]
 
     def _match(self, question: str) -> tuple[list[LinkedConcept], dict[str, str]]:
-        if self.extractor is None:
+        if self.matcher is None:
             return [], {}
         paper = Paper(key=QUESTION_KEY, title=question, title_text=question)
-        links = self.extractor.extract(paper)  # type: ignore[attr-defined]
+        links = self.matcher.extract(paper)
         out: list[LinkedConcept] = []
         surfaces: dict[str, str] = {}
         for link in sorted(links, key=lambda lk: lk.concept_id):

@@ -1,54 +1,183 @@
-"""The GraphStore Protocol on Neo4j, through the official driver; every statement is in graph/cypher.py.
+"""The GraphStore Protocol on Neo4j 5, through the official driver; every statement is in graph/cypher.py.
 
-Writes go in batches of ``batch_size`` rows, one managed transaction per batch; a batch that fails with a
-retryable error is re-run as a whole (graph/neo4j_base.py), which is safe because every write is a MERGE on
-a constrained key. Records are merged with :func:`hepgraph.extract.merge.merge_records`, the function the
-embedded store uses.
-
-:class:`Neo4jStore` holds the GraphStore writes and iterators. It inherits sessions, retries, schema and
-wipe from graph/neo4j_base.py and the retrieval push-down and console reads from graph/neo4j_retrieval.py.
+Writes go in batches of ``batch_size`` rows, one managed transaction per batch. The driver re-runs a
+batch that fails with a transient error (deadlock, leader switch) within ``neo4j_max_retry_s``, which is
+safe because every write is a MERGE on a constrained key. Which records are one paper is decided by
+:func:`hepgraph.merge.plan_merge`, the rule the embedded store uses too (graph/neo4j_rows.py executes it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 import numpy as np
+from neo4j.exceptions import DriverError, Neo4jError
 
-from hepgraph.errors import GraphStoreError
+from hepgraph.batching import batched
+from hepgraph.errors import GraphStoreError, QueryError
 from hepgraph.graph import cypher as q
 from hepgraph.graph import neo4j_rows as rows
-from hepgraph.graph.neo4j_base import SessionFactory, T
-from hepgraph.graph.neo4j_retrieval import Neo4jRetrieval
-from hepgraph.graph.store import StoreStats, WriteReport
+from hepgraph.graph.console_results import from_neo4j
+from hepgraph.merge import record_identity
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
+from hepgraph.settings import Settings
+from hepgraph.store import ConsoleAnswer, StoreStats, WriteReport
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Neo4jStore", "SessionFactory", "T"]
+__all__ = ["Neo4jStore", "redact_uri"]
+
+T = TypeVar("T")
 
 
-class Neo4jStore(Neo4jRetrieval):
-    """GraphStore on a Neo4j 5 database (self-hosted, cluster or Aura)."""
+def redact_uri(uri: str) -> str:
+    """``uri`` without any user:password part, for messages and the Status page.
+
+    >>> redact_uri("neo4j://neo4j:secret@db.example:7687")
+    'neo4j://db.example:7687'
+    """
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparseable NEO4J_URI>"
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=host))
+
+
+class Neo4jStore:
+    """GraphStore on a Neo4j 5 database (self-hosted, cluster or Aura).
+
+    Args:
+        driver: an open ``neo4j.Driver`` (anything with its ``session()`` and ``close()``).
+        uri: where it points, for messages (credentials are stripped).
+        database: the database name.
+        batch_size: rows per write transaction.
+        embedding_model: the model whose vectors fill ``Paper.embedding`` for the vector index.
+        embedding_dim: dimension of that model's vectors.
+        read_only: refuse every write here, before it reaches the server.
+    """
 
     backend = "neo4j"
+    console_note = (
+        "Native Cypher on Neo4j, in a READ-access session: the server refuses writes too, and stops a "
+        "query at its timeout."
+    )
+
+    def __init__(
+        self,
+        driver: Any,
+        *,
+        uri: str,
+        database: str = "neo4j",
+        batch_size: int = 1000,
+        embedding_model: str = "",
+        embedding_dim: int = 384,
+        read_only: bool = False,
+    ) -> None:
+        if batch_size < 1:
+            msg = f"neo4j batch size {batch_size} must be at least 1: set HEPGRAPH_NEO4J_BATCH_SIZE"
+            raise GraphStoreError(msg)
+        self._driver = driver
+        self.uri = redact_uri(uri)
+        self.location = f"{self.uri} (database {database})"
+        self.database = database
+        self.batch_size = batch_size
+        self.embedding_model = embedding_model
+        self.embedding_dim = embedding_dim
+        self.read_only = read_only
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore({self.location!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, embedding_dim: int = 384, read_only: bool = False) -> Self:
+        """Connect with NEO4J_URI/USER/PASSWORD/DATABASE and check the server answers (one clear error)."""
+        uri = settings.neo4j_uri or ""
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        try:
+            driver = neo4j.GraphDatabase.driver(
+                uri,
+                auth=(settings.neo4j_user, password),
+                max_transaction_retry_time=settings.neo4j_max_retry_s,
+            )
+            driver.verify_connectivity()
+        except (Neo4jError, DriverError, ValueError) as err:
+            raise rows.wrap_error(err, redact_uri(uri), settings.neo4j_user) from err
+        return cls(
+            driver,
+            uri=uri,
+            database=settings.neo4j_database,
+            batch_size=settings.neo4j_batch_size,
+            embedding_model=settings.embedding_model,
+            embedding_dim=embedding_dim,
+            read_only=read_only,
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+    def _session(self, access_mode: str) -> Any:
+        return self._driver.session(database=self.database, default_access_mode=access_mode)
+
+    def _write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run ``work`` in one managed write transaction (the driver retries transient failures)."""
+        if self.read_only:
+            msg = f"Neo4j store {self.location} is open read-only; open it without read_only to write"
+            raise GraphStoreError(msg)
+        try:
+            with self._session(neo4j.WRITE_ACCESS) as session:
+                return session.execute_write(work)
+        except (Neo4jError, DriverError) as err:
+            raise rows.wrap_error(err, self.uri) from err
+
+    def _read(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                return session.execute_read(lambda tx: rows.data(tx, statement, **params))
+        except (Neo4jError, DriverError) as err:
+            raise rows.wrap_error(err, self.uri) from err
+
+    def _pages(self, statement: str, key: str, batch_size: int, **params: Any) -> Iterator[dict[str, Any]]:
+        """Rows of a keyset-paged statement (``$after``/``$limit`` over key-ordered nodes)."""
+        after = ""
+        while True:
+            page = self._read(statement, after=after, limit=batch_size, **params)
+            if not page:
+                return
+            yield from page
+            after = max(row[key] for row in page if row[key] is not None)
+
+    def ensure_schema(self) -> None:
+        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS)."""
+        if self.read_only:
+            return
+        for statement in [*q.SCHEMA_STATEMENTS, *q.vector_index_statements(self.embedding_dim)]:
+            self._write(lambda tx, s=statement: tx.run(s).consume())
+
+    def wipe(self, *, confirm: str) -> None:
+        """Delete every node (the Neo4j test suite's clean slate); ``confirm`` must name the database."""
+        if confirm != self.database:
+            msg = f"refusing to wipe Neo4j database {self.database!r}: pass confirm={self.database!r}"
+            raise GraphStoreError(msg)
+        while self._write(lambda tx: rows.data(tx, q.WIPE_BATCH, limit=10000))[0]["deleted"]:
+            pass
+
+    def close(self) -> None:
+        """Close the driver."""
+        self._driver.close()
 
     # -- papers -----------------------------------------------------------------------------------------
     def upsert_records(self, records: Sequence[PaperRecord]) -> WriteReport:
         """Store records and re-merge the papers they touch; one transaction per batch."""
-        keyed: dict[str, PaperRecord] = {}
-        for record in records:
-            if record.key is None:
+        for record in records:  # checked before the first batch commits: nothing is written then
+            if record_identity(record) is None:
                 msg = f"{record.origin}:{record.location}: record has no arXiv id, DOI, INSPIRE id or key; skip it"  # noqa: E501
                 raise GraphStoreError(msg)
-            prev = keyed.get(rows.record_store_key(record))
-            if prev is None or rows.newer_or_same(record, prev):
-                keyed[rows.record_store_key(record)] = record
         report = WriteReport()
-        for batch in rows.batched(list(keyed.values()), self.batch_size):
+        for batch in batched(records, self.batch_size):
             report += self._write(
                 lambda tx, b=batch: rows.upsert_batch(tx, b, embedding_model=self.embedding_model)
             )
@@ -85,7 +214,7 @@ class Neo4jStore(Neo4jRetrieval):
             if pair[0] != pair[1]:
                 pairs.setdefault(pair, {"citing": pair[0], "cited": pair[1], "source": e.source})
         report = WriteReport(unchanged=len(edges) - len(pairs))
-        for batch in rows.batched(list(pairs.values()), self.batch_size):
+        for batch in batched(list(pairs.values()), self.batch_size):
             created = self._write(lambda tx, b=batch: rows.created_then_bump(tx, q.ADD_CITATIONS, rows=b))
             report += WriteReport(added=created, unchanged=len(batch) - created)
         return report
@@ -94,7 +223,7 @@ class Neo4jStore(Neo4jRetrieval):
         """Insert or update works known only from a citation graph's node list."""
         wanted = {w.key: rows.external_work_row(w.key, w.title, w.categories) for w in works}
         report = WriteReport()
-        for batch in rows.batched(list(wanted.values()), self.batch_size):
+        for batch in batched(list(wanted.values()), self.batch_size):
             report += self._write(
                 lambda tx, b=batch: rows.upsert_hashed(
                     tx, q.EXTERNAL_WORK_HASHES, q.UPSERT_EXTERNAL_WORKS, b, "key"
@@ -118,13 +247,13 @@ class Neo4jStore(Neo4jRetrieval):
         """Store concepts, then their IS_A edges (after all batches, so order of parents does not matter)."""
         wanted = [rows.concept_row(c) for c in {c.id: c for c in concepts}.values()]
         report = WriteReport()
-        for batch in rows.batched(wanted, self.batch_size):
+        for batch in batched(wanted, self.batch_size):
             report += self._write(
                 lambda tx, b=batch: rows.upsert_hashed(
                     tx, q.CONCEPT_HASHES, q.UPSERT_CONCEPTS, b, "id", id_param="ids"
                 )
             )
-        for batch in rows.batched([r["id"] for r in wanted], self.batch_size):
+        for batch in batched([r["id"] for r in wanted], self.batch_size):
             self._write(
                 lambda tx, b=batch: [
                     rows.counters(tx, s, ids=b)
@@ -147,7 +276,7 @@ class Neo4jStore(Neo4jRetrieval):
             )
             raise GraphStoreError(msg)
         report = WriteReport()
-        for batch in rows.batched(sorted(links_by_paper), self.batch_size):
+        for batch in batched(sorted(links_by_paper), self.batch_size):
             report += self._write(lambda tx, b=batch: rows.replace_links_batch(tx, b, links_by_paper))
         return report
 
@@ -160,7 +289,7 @@ class Neo4jStore(Neo4jRetrieval):
     def links_for_papers(self, keys: Sequence[str]) -> dict[str, list[ConceptLink]]:
         """Links of the given papers, by paper key."""
         out: dict[str, list[ConceptLink]] = {}
-        for batch in rows.batched(list(keys), self.batch_size):
+        for batch in batched(list(keys), self.batch_size):
             for row in self._read(q.LINKS_FOR_PAPERS, keys=list(batch), rels=list(q.LINK_RELS)):
                 out.setdefault(row["paper_key"], []).append(rows.link_from_row(row))
         return out
@@ -172,7 +301,7 @@ class Neo4jStore(Neo4jRetrieval):
         gone = [{"a": a, "b": b} for (a, b) in old.keys() - new.keys()]
         write = [{"a": a, "b": b, "score": s} for (a, b), s in new.items() if old.get((a, b)) != s]
         for statement, data in ((q.DELETE_SIMILAR, gone), (q.WRITE_SIMILAR, write)):
-            for batch in rows.batched(data, self.batch_size):
+            for batch in batched(data, self.batch_size):
                 self._write(lambda tx, s=statement, b=batch: (rows.counters(tx, s, rows=b), rows.bump(tx)))
         added = sum(1 for r in write if (r["a"], r["b"]) not in old)
         return WriteReport(added=added, updated=len(write) - added, unchanged=len(new) - len(write))
@@ -197,7 +326,7 @@ class Neo4jStore(Neo4jRetrieval):
     def put_embeddings(self, model: str, vectors: Mapping[str, np.ndarray]) -> int:
         """Cache vectors by text hash; the store model's vectors also go on papers for the vector index."""
         new = 0
-        for batch in rows.batched(sorted(vectors), self.batch_size):
+        for batch in batched(sorted(vectors), self.batch_size):
             new += self._write(lambda tx, b=batch: self._put_embeddings_batch(tx, model, b, vectors))
         return new
 
@@ -229,16 +358,10 @@ class Neo4jStore(Neo4jRetrieval):
     def get_embeddings(self, model: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors for the hashes that have one."""
         out: dict[str, np.ndarray] = {}
-        for batch in rows.batched(list(text_hashes), self.batch_size):
+        for batch in batched(list(text_hashes), self.batch_size):
             for row in self._read(q.GET_EMBEDDINGS, keys=[f"{model}|{h}" for h in batch]):
                 out[row["text_hash"]] = np.asarray(row["vector"], dtype=np.float32)
         return out
-
-    def set_concept_embeddings(self, vectors: Mapping[str, np.ndarray]) -> None:
-        """Put concept vectors (by concept id) on the concept nodes for the concept vector index."""
-        data = [{"id": k, "vector": np.asarray(v, dtype=np.float32).tolist()} for k, v in vectors.items()]
-        for batch in rows.batched(data, self.batch_size):
-            self._write(lambda tx, b=batch: rows.counters(tx, q.SET_CONCEPT_EMBEDDINGS, rows=b))
 
     def stage_hashes(self, stage: str) -> dict[str, str]:
         """Paper key -> input hash recorded when ``stage`` last processed the paper."""
@@ -247,7 +370,7 @@ class Neo4jStore(Neo4jRetrieval):
     def set_stage_hashes(self, stage: str, hashes: Mapping[str, str]) -> None:
         """Record what a build stage processed."""
         data = [{"key": f"{stage}|{k}", "paper_key": k, "hash": h} for k, h in hashes.items()]
-        for batch in rows.batched(data, self.batch_size):
+        for batch in batched(data, self.batch_size):
             self._write(lambda tx, b=batch: rows.counters(tx, q.SET_STAGE_HASHES, stage=stage, rows=b))
 
     def get_meta(self, key: str) -> str | None:
@@ -269,6 +392,20 @@ class Neo4jStore(Neo4jRetrieval):
             rows.bump(tx)
 
         self._write(work)
+
+    # -- console ----------------------------------------------------------------------------------------
+    def console_query(self, query: str, *, row_limit: int, timeout_s: float) -> ConsoleAnswer:
+        """Run a console query in a READ-access session with a server-side timeout; <= ``row_limit`` rows."""
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                result = session.run(neo4j.Query(query, timeout=timeout_s))  # type: ignore[arg-type]
+                records = result.fetch(row_limit + 1)
+                columns = list(result.keys())
+        except (Neo4jError, DriverError) as err:
+            wrapped = rows.wrap_error(err, self.uri)
+            raise QueryError(str(wrapped)) from err
+        values = [list(r.values()) for r in records[:row_limit]]
+        return ConsoleAnswer(**from_neo4j(columns, values, len(records) > row_limit))
 
     def stats(self) -> StoreStats:
         """Counts of papers, authors, citations, concepts and edges by type."""

@@ -1,18 +1,15 @@
-"""Helpers of the Neo4j store: parameter rows, record grouping and small transaction helpers.
+"""The Neo4j store's rows and write transactions: typed records <-> the parameters of graph/cypher.py.
 
-Typed records <-> the parameter rows of graph/cypher.py (pure functions), which records form one paper,
-and the transaction helpers every write uses.
-
-Kept apart from graph/neo4j.py so the row logic can be tested without a driver.
+Which records are one paper is decided by :func:`hepgraph.merge.plan_merge`, the rule both backends share;
+:func:`upsert_batch` reads the stored records a batch touches, plans, and writes the plan's rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import neo4j
@@ -20,80 +17,16 @@ from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
 from hepgraph.errors import GraphStoreError
 from hepgraph.graph import cypher as q
-from hepgraph.graph.store import WriteReport
+from hepgraph.merge import PaperPlan, StoredRecord, plan_merge, record_identity, record_ids
 from hepgraph.models import Author, Concept, ConceptLink, Evidence, Paper, PaperRecord
+from hepgraph.store import WriteReport
 
 INDEX_VERSION = "_index_version"  # meta keys starting with "_" are bookkeeping, as in the embedded store
 
-# Lucene's query syntax characters; a question typed by a user must match as plain words.
-_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
-
-
-def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """``items`` in consecutive slices of at most ``size`` (one write transaction each)."""
-    if size < 1:
-        msg = f"batch size {size} must be at least 1: set HEPGRAPH_NEO4J_BATCH_SIZE to a positive number"
-        raise ValueError(msg)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def record_ids(record: PaperRecord) -> set[str]:
-    """Every normalised id of a record in the store's id space (``doi:...``, ``inspire:...``, ``ref:...``)."""
-    ids = {
-        record.arxiv_id or "",
-        f"doi:{record.doi}" if record.doi else "",
-        f"inspire:{record.inspire_id}" if record.inspire_id else "",
-    }
-    if record.bibkey and not (record.arxiv_id or record.doi or record.inspire_id):
-        ids.add(f"ref:{record.bibkey}")
-    return {i for i in ids if i}
-
 
 def record_store_key(record: PaperRecord) -> str:
-    """The Record node key: (origin, record key), so re-reading a file replaces rather than adds."""
-    return f"{record.origin}|{record.key}"
-
-
-def components(records: Sequence[PaperRecord]) -> list[list[PaperRecord]]:
-    """Group records that share any id (transitively) into the records of one paper each.
-
-    Two different arXiv ids are never merged (as in the embedded store): a DOI shared by two arXiv
-    papers is a data error, not one paper.
-    """
-    parent = list(range(len(records)))
-    arxiv: dict[int, str] = {i: r.arxiv_id for i, r in enumerate(records) if r.arxiv_id}
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        a, b = find(i), find(j)
-        if a == b or (a in arxiv and b in arxiv and arxiv[a] != arxiv[b]):
-            return
-        parent[b] = a
-        if b in arxiv:
-            arxiv.setdefault(a, arxiv[b])
-
-    owner: dict[str, int] = {}
-    for i, record in enumerate(records):
-        for ident in sorted(record_ids(record)):
-            if ident in owner:
-                union(owner[ident], i)
-            else:
-                owner[ident] = i
-    groups: dict[int, list[PaperRecord]] = {}
-    for i, record in enumerate(records):
-        groups.setdefault(find(i), []).append(record)
-    return list(groups.values())
-
-
-def newer_or_same(new: PaperRecord, old: PaperRecord) -> bool:
-    """Whether ``new`` may replace ``old`` (same origin and key): not when its ``updated`` is older."""
-    return not (new.updated and old.updated and new.updated < old.updated)
+    """The Record node key: (origin, record identity), so re-reading a file replaces rather than adds."""
+    return f"{record.origin}|{record_identity(record)}"
 
 
 def record_row(record: PaperRecord, paper_key: str) -> dict[str, Any]:
@@ -123,12 +56,9 @@ def paper_row(paper: Paper) -> dict[str, Any]:
     return {"key": paper.key, "props": props}
 
 
-def paper_id_rows(paper: Paper, records: Iterable[PaperRecord]) -> list[dict[str, str]]:
-    """UPSERT_PAPER_IDS rows: the paper's key and every id of its records map to the key."""
-    ids = {paper.key}
-    for record in records:
-        ids |= record_ids(record)
-    return [{"id": i, "key": paper.key} for i in sorted(ids)]
+def paper_id_rows(paper: Paper, ids: Sequence[str] = ()) -> list[dict[str, str]]:
+    """UPSERT_PAPER_IDS rows: the paper's key and the ids a merge plan gave it, each mapped to the key."""
+    return [{"id": i, "key": paper.key} for i in sorted({paper.key, *ids})]
 
 
 def authorship_rows(paper: Paper) -> list[dict[str, Any]]:
@@ -198,13 +128,6 @@ def external_work_row(key: str, title: str, categories: list[str]) -> dict[str, 
     return {"key": key, "hash": digest, "title": title, "categories": list(categories)}
 
 
-def lucene_escape(text: str) -> str:
-    """``text`` as a Lucene query of plain terms (operators and wildcards escaped)."""
-    escaped = _LUCENE_SPECIAL.sub(r"\\\1", text)
-    # AND/OR/NOT are operators only in upper case; lower-casing keeps them as words.
-    return re.sub(r"\b(AND|OR|NOT)\b", lambda m: m.group(1).lower(), escaped)
-
-
 # -- transaction helpers -------------------------------------------------------------------------------
 def data(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> list[dict[str, Any]]:
     """The rows of one statement as dicts."""
@@ -272,55 +195,36 @@ def wrap_error(err: Exception, uri: str, user: str = "") -> GraphStoreError:
 
 
 # -- record upsert and link replacement, inside one transaction each -------------------------------------
-_MAX_CLOSURE_ROUNDS = 10
+_MAX_CLOSURE_ROUNDS = 64  # a chain of papers joined by shared ids is rarely longer than two
 
 
 def upsert_batch(
     tx: neo4j.ManagedTransaction, batch: Sequence[PaperRecord], *, embedding_model: str
 ) -> WriteReport:
     """Store one batch of records and re-merge the papers they touch (counts per merged paper)."""
-    from hepgraph.extract.merge import merge_records
-
-    existing, old_keys = records_sharing_ids(tx, batch)
-    incoming: dict[str, PaperRecord] = {}
-    for record in batch:  # a stored record with a later `updated` wins over an older re-read
-        key = record_store_key(record)
-        if key not in existing or newer_or_same(record, existing[key][0]):
-            incoming[key] = record
-    records = {k: rec for k, (rec, _) in existing.items()} | incoming
-    merged = [(merge_records(group), group) for group in components(list(records.values()))]
-    wanted = sorted(old_keys | {paper.key for paper, _ in merged})
-    hashes = {r["key"]: r["content_hash"] for r in data(tx, q.PAPER_HASHES, keys=wanted)}
-    report, changed, record_rows = WriteReport(), [], []
-    for paper, group in merged:
-        stored_keys = [record_store_key(r) for r in group]
-        group_old = {existing[k][1] for k in stored_keys if k in existing}
-        record_rows += [
-            record_row(r, paper.key)
-            for k, r in zip(stored_keys, group, strict=True)
-            if k in incoming or existing[k][1] != paper.key
-        ]
-        if paper.key not in hashes and not group_old:
-            report += WriteReport(added=1)
-        elif hashes.get(paper.key) == paper.content_hash() and group_old <= {paper.key}:
-            report += WriteReport(unchanged=1)
-            continue
-        else:
-            report += WriteReport(updated=1)
-        changed.append((paper, group))
-    counters(tx, q.UPSERT_RECORDS, rows=record_rows)
+    stored, keys = records_sharing_ids(tx, batch)
+    hashes = {r["key"]: r["content_hash"] for r in data(tx, q.PAPER_HASHES, keys=sorted(keys))}
+    plan = plan_merge(batch, stored, hashes)
+    moved = [record_row(rec, p.paper.key) for p in plan.papers for rec in p.moved]
+    planned = [p for p in plan.papers if p.ids]
+    changed = [p for p in plan.papers if p.status != "unchanged"]
+    counters(tx, q.UPSERT_RECORDS, rows=moved)
+    if planned:
+        write_ids(tx, planned, absorbed=sorted(plan.absorbed))
     if changed:
-        write_papers(tx, changed, embedding_model=embedding_model)
+        write_papers(tx, [p.paper for p in changed], embedding_model=embedding_model)
+    if moved or planned or changed:
         bump(tx)
-    return report
+    added, updated, unchanged = plan.counts
+    return WriteReport(added=added, updated=updated, unchanged=unchanged)
 
 
 def records_sharing_ids(
     tx: neo4j.ManagedTransaction, batch: Sequence[PaperRecord]
-) -> tuple[dict[str, tuple[PaperRecord, str]], set[str]]:
+) -> tuple[list[StoredRecord], set[str]]:
     """Stored records of every paper that shares an id with ``batch`` (transitively), and those papers."""
-    ids = set().union(*(record_ids(r) for r in batch))
-    existing: dict[str, tuple[PaperRecord, str]] = {}
+    ids = {i for r in batch for i in record_ids(r)}
+    stored: list[StoredRecord] = []
     keys: set[str] = set()
     for _ in range(_MAX_CLOSURE_ROUNDS):
         new = {r["key"] for r in data(tx, q.RESOLVE_IDS, ids=sorted(ids))} - keys
@@ -329,24 +233,29 @@ def records_sharing_ids(
         keys |= new
         for row in data(tx, q.RECORDS_FOR_PAPERS, keys=sorted(new)):
             record = PaperRecord.model_validate_json(row["json"])
-            existing[row["key"]] = (record, row["paper_key"])
-            ids |= record_ids(record)
-    return existing, keys
+            stored.append(StoredRecord(record, row["paper_key"]))
+            ids.update(record_ids(record))
+    return stored, keys
 
 
-def write_papers(
-    tx: neo4j.ManagedTransaction, changed: list[tuple[Paper, list[PaperRecord]]], *, embedding_model: str
-) -> None:
-    """Write merged papers, their ids and authorship; move citations of superseded keys onto them."""
-    papers = [p for p, _ in changed]
-    id_rows = [r for p, group in changed for r in paper_id_rows(p, group)]
-    moves = [{"old": r["id"], "new": r["key"]} for r in id_rows if r["id"] != r["key"]]
-    keys = [p.key for p in papers]
-    counters(tx, q.UPSERT_PAPERS, rows=[paper_row(p) for p in papers])
+def write_ids(tx: neo4j.ManagedTransaction, planned: Sequence[PaperPlan], *, absorbed: Sequence[str]) -> None:
+    """Point every id of the planned papers at them; move citations of superseded keys onto the papers."""
+    rows = [r for p in planned for r in paper_id_rows(p.paper, p.ids)]
+    keys = sorted({p.paper.key for p in planned} | {k for p in planned for k in p.absorbs})
+    moves = [{"old": r["id"], "new": r["key"]} for r in rows if r["id"] != r["key"]]
+    counters(tx, q.DELETE_PAPER_IDS, keys=keys)
+    counters(tx, q.UPSERT_PAPER_IDS, rows=rows)
     counters(tx, q.REWIRE_CITES_OUT, moves=moves)
     counters(tx, q.REWIRE_CITES_IN, moves=moves)
-    counters(tx, q.DELETE_WORKS, keys=sorted({m["old"] for m in moves} - set(keys)))
-    counters(tx, q.UPSERT_PAPER_IDS, rows=id_rows)
+    papers = {p.paper.key for p in planned}
+    counters(tx, q.DELETE_WORKS, keys=sorted({m["old"] for m in moves} - papers))
+    counters(tx, q.DELETE_STAGES, keys=list(absorbed))
+
+
+def write_papers(tx: neo4j.ManagedTransaction, papers: Sequence[Paper], *, embedding_model: str) -> None:
+    """Write merged papers and their authorship; fill their embedding from the cache."""
+    keys = [p.key for p in papers]
+    counters(tx, q.UPSERT_PAPERS, rows=[paper_row(p) for p in papers])
     counters(tx, q.DELETE_AUTHORSHIP, keys=keys)
     counters(tx, q.WRITE_AUTHORSHIP, rows=[r for p in papers for r in authorship_rows(p)])
     counters(tx, q.SYNC_PAPER_EMBEDDINGS, keys=keys, model=embedding_model)

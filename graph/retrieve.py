@@ -22,23 +22,24 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import QueryError
-from hepgraph.extract.embed import Embedder
 from hepgraph.graph.dense import DenseIndex
 from hepgraph.graph.explain import PathFinder, question_edge
 from hepgraph.graph.lexical import LexicalIndex, top_k
 from hepgraph.graph.linking import QuestionLinker, UnderstoodQuestion
-from hepgraph.graph.store import GraphStore
 from hepgraph.graph.view import GraphView, load_view
 from hepgraph.graph.walk import WalkOperator
+from hepgraph.protocols import ConceptMatcher, Embedder
+from hepgraph.question import clean_question
 from hepgraph.results import PathEdge, RetrievalResult, ScoredPaper
 from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +102,9 @@ class Retriever:
     Args:
         store: any GraphStore; read through a cached :class:`~hepgraph.graph.view.GraphView`.
         embedder: the model that embedded the papers (``settings.embedding_model``).
-        vocabulary: the concept vocabulary used to link questions with the build's matchers.
-        nlp: the spaCy pipeline for those matchers (loaded from settings when None).
+        matcher: the build's concept matcher, which links the question as it linked paper texts; None
+            links by embedding only.
+        concept_vectors: (concept ids, unit vectors) the build cached; None embeds the view's concepts.
         settings: cache folder and model name; defaults to ``Settings()``.
         config: retrieval settings.
     """
@@ -112,8 +114,8 @@ class Retriever:
         store: GraphStore,
         *,
         embedder: Embedder,
-        vocabulary: Any = None,
-        nlp: Any = None,
+        matcher: ConceptMatcher | None = None,
+        concept_vectors: tuple[list[str], np.ndarray] | None = None,
         settings: Settings | None = None,
         config: RetrievalConfig | None = None,
     ) -> None:
@@ -128,12 +130,12 @@ class Retriever:
         self.linker = QuestionLinker(
             v,
             embedder,
-            extractor=_extractor(vocabulary, nlp, self.settings),
+            matcher=matcher,
             cache_dir=cache_dir,
             min_cosine=self.config.concept_min_cosine,
             max_embedding_links=self.config.concept_max_embedding,
             fallback_only=self.config.concept_embedding_fallback,
-            concept_vectors=_concept_vectors(store, vocabulary, embedder),
+            concept_vectors=concept_vectors,
         )
         A = v.adjacency(self.config.edge_weights, per_source=self.config.per_source)
         degree = np.asarray(A.sum(axis=1)).ravel()[: v.n_papers]
@@ -172,10 +174,7 @@ class Retriever:
             QueryError: the question is empty, or ``k`` is not positive.
         """
         t0 = time.perf_counter()
-        text = (question or "").strip()
-        if not text:
-            msg = 'the question is empty: ask about a topic, e.g. hepgraph search "graph neural networks"'
-            raise QueryError(msg)
+        text = clean_question(question)
         if k <= 0:
             msg = f"k must be a positive number of papers, got {k}"
             raise QueryError(msg)
@@ -363,27 +362,3 @@ def _mix(parts: list[tuple[np.ndarray, float]]) -> np.ndarray:
         if total > 0:
             out += (rest if idx == 0 else share) * vec / total
     return out
-
-
-def _concept_vectors(
-    store: GraphStore, vocabulary: Any, embedder: Embedder
-) -> tuple[list[str], np.ndarray] | None:
-    """Concept vectors the build cached in the store (embedded now if the cache lacks some)."""
-    if vocabulary is None:
-        return None
-    from hepgraph.extract.pipeline import concept_matrix
-
-    return concept_matrix(store, vocabulary, embedder)
-
-
-def _extractor(vocabulary: Any, nlp: Any, settings: Settings) -> Any:
-    """The build's mention extractor for question linking, or None without a vocabulary."""
-    if vocabulary is None:
-        return None
-    from hepgraph.extract.mentions import MentionExtractor
-
-    if nlp is None:
-        from hepgraph.extract.nlp import load_pipeline
-
-        nlp = load_pipeline(settings.spacy_model)
-    return MentionExtractor(vocabulary, nlp)

@@ -3,7 +3,7 @@
 Design notes (why the tables look like this):
 
 - ``records`` keeps every source record as read, keyed by (origin, record key) where the record key
-  is :func:`~hepgraph.extract.merge.record_identity` (paper key, plus citation key). ``paper_key`` says
+  is :func:`~hepgraph.merge.record_identity` (paper key, plus citation key). ``paper_key`` says
   which merged paper it belongs to, so merging two papers only re-points rows, and re-reading a file
   replaces rather than adds.
 - ``paper_ids`` maps every known normalised id (``2505.13228``, ``doi:10...``, ``inspire:123``,
@@ -20,16 +20,6 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from pathlib import Path
-
-from hepgraph.graph.sqlite_upsert import PAPER_COLUMNS as PAPER_COLUMNS
-from hepgraph.graph.sqlite_upsert import SQL_CHUNK as SQL_CHUNK
-from hepgraph.graph.sqlite_upsert import UPSERT_PAPER as UPSERT_PAPER
-from hepgraph.graph.sqlite_upsert import UPSERT_RECORD as UPSERT_RECORD
-from hepgraph.graph.sqlite_upsert import RecordUpsert as RecordUpsert
-from hepgraph.graph.sqlite_upsert import chunks as chunks
-from hepgraph.graph.sqlite_upsert import is_arxiv_key as is_arxiv_key
-from hepgraph.graph.sqlite_upsert import placeholders as placeholders
-from hepgraph.graph.sqlite_upsert import record_ids as record_ids
 
 SCHEMA_VERSION = "2"  # 2: links.via (who made a link)
 # Meta keys starting with "_" are the store's own bookkeeping and stay out of index_hash().

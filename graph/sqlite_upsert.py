@@ -1,4 +1,8 @@
-"""Source records merged into papers (the embedded store's upsert_records) and the SQL they write with."""
+"""The embedded store's upsert_records: read what a merge plan needs, then execute the plan.
+
+Which records are one paper is decided by :func:`hepgraph.merge.plan_merge`, the rule both backends share;
+this module only reads the stored records it touches and writes the plan's rows.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 
-from hepgraph.errors import GraphStoreError
-from hepgraph.extract.merge import merge_records, record_identity
-from hepgraph.models import Paper, PaperRecord
+from hepgraph.batching import batched
+from hepgraph.merge import MergePlan, PaperPlan, StoredRecord, plan_merge, record_identity, record_ids
+from hepgraph.models import PaperRecord
+from hepgraph.store import WriteReport
 
 logger = logging.getLogger(__name__)
 
 SQL_CHUNK = 900  # stays below SQLite's default limit of 999 host parameters on old builds
+_MAX_CLOSURE_ROUNDS = 64  # a chain of papers joined by shared ids is rarely longer than two
 
 PAPER_COLUMNS = (
     "key",
@@ -43,239 +49,129 @@ UPSERT_RECORD = (
 )
 
 
-def chunks(items: list, size: int = SQL_CHUNK) -> list[list]:
-    """``items`` cut into lists of at most ``size`` (one IN (...) query each)."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def placeholders(n: int) -> str:
     """``?, ?, ...`` for an IN list of ``n`` values."""
     return ", ".join("?" * n)
 
 
-_NON_ARXIV = ("doi:", "inspire:", "ref:")
+def select_in(conn: sqlite3.Connection, sql: str, values: Sequence[str], before: tuple = ()) -> list:
+    """Rows of ``sql`` (one ``{ins}`` placeholder list) over ``values``, in chunks SQLite accepts."""
+    rows: list = []
+    for chunk in batched(list(values), SQL_CHUNK):
+        rows.extend(conn.execute(sql.format(ins=placeholders(len(chunk))), (*before, *chunk)))
+    return rows
 
 
-def record_ids(rec: PaperRecord) -> list[str]:
-    """Every normalised id a record names, its own key first (see :func:`hepgraph.ids.paper_key`)."""
-    ids = [rec.arxiv_id] if rec.arxiv_id else []
-    ids += [f"doi:{rec.doi}"] if rec.doi else []
-    ids += [f"inspire:{rec.inspire_id}"] if rec.inspire_id else []
-    return ids or ([f"ref:{rec.bibkey}"] if rec.bibkey else [])
+def upsert_records(conn: sqlite3.Connection, records: Sequence[PaperRecord]) -> WriteReport:
+    """Plan and write ``records`` inside the caller's open transaction; counts per merged paper."""
+    fresh, quiet = _unstored(conn, records)
+    stored = _closure(conn, fresh)
+    keys = sorted({s.paper_key for s in stored})
+    hashes = dict(select_in(conn, "SELECT key, hash FROM papers WHERE key IN ({ins})", keys))
+    plan = plan_merge(fresh, stored, hashes)
+    _execute(conn, plan)
+    added, updated, unchanged = plan.counts
+    touched = {p.paper.key for p in plan.papers} | {k for p in plan.papers for k in p.absorbs}
+    return WriteReport(added=added, updated=updated, unchanged=unchanged + len(quiet - touched))
 
 
-def is_arxiv_key(key: str) -> bool:
-    """True for a paper keyed by its arXiv id, which is never merged into another paper."""
-    return not key.startswith(_NON_ARXIV)
+def _unstored(conn: sqlite3.Connection, records: Sequence[PaperRecord]) -> tuple[list[PaperRecord], set[str]]:
+    """Records not already stored as they are, and the papers of those that are (nothing to do there).
 
-
-def _older(new: str | None, old: str | None) -> bool:
-    return bool(new and old and new < old)
-
-
-class RecordUpsert:
-    """One ``upsert_records`` call inside an open transaction.
-
-    Steps: drop records already stored (same hash) or stale (older ``updated``); assign each remaining
-    record a target paper through ``paper_ids`` (its arXiv id, else the paper its DOI / INSPIRE id / ref
-    already belongs to); move papers that a record links together into one (an arXiv-keyed paper
-    always absorbs, never gets absorbed); write the record rows; re-merge every touched paper.
+    Only a shortcut: a record stored identically changes no paper, so leaving it out of the plan gives
+    the plan's result without reading every stored record a re-read file touches.
     """
+    by_origin: dict[str, list[str]] = {}
+    for rec in records:
+        rkey = record_identity(rec)
+        if rkey is not None:
+            by_origin.setdefault(rec.origin, []).append(rkey)
+    stored: dict[tuple[str, str], tuple[str, str]] = {}
+    for origin, rkeys in by_origin.items():
+        sql = "SELECT rkey, hash, paper_key FROM records WHERE origin = ? AND rkey IN ({ins})"
+        for rkey, digest, key in select_in(conn, sql, rkeys, (origin,)):
+            stored[(origin, rkey)] = (digest, key)
+    fresh, quiet = [], set()
+    for rec in records:
+        old = stored.get((rec.origin, record_identity(rec) or ""))
+        if old is not None and old[0] == rec.content_hash():
+            quiet.add(old[1])
+        else:
+            fresh.append(rec)
+    return fresh, quiet
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.idmap: dict[str, str] = {}
-        self.redirect: dict[str, str] = {}  # paper key merged away -> the key it went into
-        self.merge_dsts: set[str] = set()
-        self.touched: set[str] = set()
 
-    def _select_in(self, sql: str, values: list[str], before: tuple = ()) -> list[tuple]:
-        rows: list[tuple] = []
-        for chunk in chunks(values):
-            rows.extend(self.conn.execute(sql.format(ins=placeholders(len(chunk))), (*before, *chunk)))
-        return rows
-
-    def run(self, records: Sequence[PaperRecord]) -> tuple[int, int, int]:
-        """Write ``records``; returns (added, updated, unchanged) counted per merged paper."""
-        incoming: dict[tuple[str, str], tuple[PaperRecord, str]] = {}
-        for rec in records:
-            rkey = record_identity(rec)
-            if rkey is None:
-                msg = f"{rec.origin}:{rec.location}: record has no arXiv id, DOI, INSPIRE id or key; skip it"
-                raise GraphStoreError(msg)
-            prev = incoming.get((rec.origin, rkey))
-            if prev is None or not _older(rec.updated, prev[0].updated):
-                incoming[(rec.origin, rkey)] = (rec, rec.content_hash())
-        stored = self._stored(list(incoming))
-        changed: list[tuple[PaperRecord, str, str]] = []
-        quiet: set[str] = set()  # papers whose incoming records are all already stored
-        for (origin, rkey), (rec, digest) in incoming.items():
-            old = stored.get((origin, rkey))
-            if old is not None and (old[0] == digest or _older(rec.updated, old[1])):
-                quiet.add(old[2])
-            else:
-                changed.append((rec, digest, rkey))
-                if old is not None:
-                    self.touched.add(old[2])
-        groups = self._assign(changed)
-        self._apply_merges()
-        groups = self._write_records(changed, groups)
-        counts = self._remerge(groups)
-        return (
-            counts[0],
-            counts[1],
-            counts[2] + len(quiet - self.touched - set(groups) - self.redirect.keys()),
-        )
-
-    def _stored(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str | None, str]]:
-        by_origin: dict[str, list[str]] = {}
-        for origin, rkey in keys:
-            by_origin.setdefault(origin, []).append(rkey)
-        out = {}
-        for origin, rkeys in by_origin.items():
-            sql = "SELECT rkey, hash, updated, paper_key FROM records WHERE origin = ? AND rkey IN ({ins})"
-            for rkey, digest, updated, pkey in self._select_in(sql, rkeys, (origin,)):
-                out[(origin, rkey)] = (digest, updated, pkey)
-        return out
-
-    def _resolve(self, key: str | None) -> str | None:
-        seen = 0
-        while key in self.redirect and seen < 64:  # bounded: redirects never form a cycle
-            key, seen = self.redirect[key], seen + 1
-        return key
-
-    def _assign(self, changed: list[tuple[PaperRecord, str, str]]) -> list[str]:
-        """Target paper key of each changed record; fills idmap and the merges to apply."""
-        wanted = sorted({i for rec, _, _ in changed for i in record_ids(rec)})
-        self.idmap = dict(self._select_in("SELECT id, key FROM paper_ids WHERE id IN ({ins})", wanted))
-        targets = []
-        for rec, _, _ in changed:
-            ids = record_ids(rec)
-            found = [(i, self._resolve(self.idmap.get(i))) for i in ids]
-            keys = [k for _, k in found if k]
-            arxiv = [k for k in keys if is_arxiv_key(k)]
-            target = rec.arxiv_id or (arxiv[0] if arxiv else min(keys, default=ids[0]))
-            for i, k in found:
-                if k is None:
-                    self.idmap[i] = target
-                elif k != target and not is_arxiv_key(k):
-                    self.redirect[k] = target
-                    self.merge_dsts.add(target)
-                elif k != target:
-                    logger.debug("%s names arXiv paper %s and %s; left unmerged", i, k, target)
-            targets.append(target)
-        return targets
-
-    def move(self, src: str, dst: str) -> None:
-        """Merge paper ``src`` into ``dst``: re-point its records and ids, drop its derived rows."""
-        self.conn.execute("UPDATE records SET paper_key = ? WHERE paper_key = ?", (dst, src))
-        self.conn.execute("UPDATE paper_ids SET key = ? WHERE key = ?", (dst, src))
-        self.conn.execute("DELETE FROM papers WHERE key = ?", (src,))  # cascades wrote, links, similar
-        self.conn.execute("DELETE FROM stage_hashes WHERE paper_key = ?", (src,))
-        self.touched.discard(src)
-        self.touched.add(dst)
-
-    def _apply_merges(self) -> None:
-        for src in sorted(self.redirect):
-            dst = self._resolve(src)
-            if dst and dst != src:
-                logger.debug("merging paper %s into %s", src, dst)
-                self.move(src, dst)
-                self.merge_dsts.add(dst)
-
-    def _write_records(self, changed: list, targets: list[str]) -> dict[str, list[PaperRecord]]:
-        groups: dict[str, list[PaperRecord]] = {}
-        rows = []
-        for (rec, digest, rkey), target in zip(changed, targets, strict=True):
-            final = self._resolve(target) or target
-            groups.setdefault(final, []).append(rec)
-            rows.append((rec.origin, rkey, final, rec.source, rec.updated, digest, rec.model_dump_json()))
-        self.conn.executemany(UPSERT_RECORD, rows)
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO paper_ids (id, key) VALUES (?, ?)",
-            [(i, self._resolve(k)) for i, k in self.idmap.items()],
-        )
-        self.touched = {self._resolve(k) or k for k in self.touched}
-        return groups
-
-    def _load(self, keys: list[str]) -> dict[str, list[PaperRecord]]:
-        out: dict[str, list[PaperRecord]] = {}
+def _closure(conn: sqlite3.Connection, records: Sequence[PaperRecord]) -> list[StoredRecord]:
+    """Stored records of every paper that shares an id with ``records``, transitively."""
+    ids = {i for rec in records for i in record_ids(rec)}
+    seen: set[str] = set()
+    out: list[StoredRecord] = []
+    for _ in range(_MAX_CLOSURE_ROUNDS):
+        keys = {k for (k,) in select_in(conn, "SELECT key FROM paper_ids WHERE id IN ({ins})", sorted(ids))}
+        new = sorted(keys - seen)
+        if not new:
+            break
+        seen.update(new)
         sql = "SELECT paper_key, payload FROM records WHERE paper_key IN ({ins}) ORDER BY origin, rkey"
-        for key, payload in self._select_in(sql, keys):
-            out.setdefault(key, []).append(PaperRecord.model_validate_json(payload))
-        return out
+        for key, payload in select_in(conn, sql, new):
+            rec = PaperRecord.model_validate_json(payload)
+            out.append(StoredRecord(rec, key))
+            ids.update(record_ids(rec))
+    return out
 
-    def _remerge(self, groups: dict[str, list[PaperRecord]]) -> tuple[int, int, int]:
-        """Merge every touched paper from its records; write those whose content changed."""
-        keys = sorted(set(groups) | self.touched)
-        existing = dict(self._select_in("SELECT key, hash FROM papers WHERE key IN ({ins})", keys))
-        # Papers new in this batch have no stored records: merge them from memory, not from disk.
-        stored_keys = [k for k in keys if k in existing or k in self.touched or k in self.merge_dsts]
-        recs_by_key = self._load(stored_keys)
-        recs_by_key.update({k: groups[k] for k in keys if k not in recs_by_key and k not in stored_keys})
-        added = updated = unchanged = 0
-        out: list[tuple[Paper, str]] = []
-        for key in keys:
-            recs = recs_by_key.get(key)
-            if not recs:  # its last record moved to another paper
-                self._drop(key)
-                continue
-            paper = merge_records(recs)
-            old_hash = existing.get(key)
-            if paper.key != key:  # the best id changed (an INSPIRE-only paper gained a DOI)
-                if old_hash is None:
-                    row = self.conn.execute("SELECT hash FROM papers WHERE key = ?", (paper.key,)).fetchone()
-                    old_hash = row[0] if row else None
-                self.move(key, paper.key)
-                paper = merge_records(self._load([paper.key])[paper.key])
-            digest = paper.content_hash()
-            if old_hash is None and key not in self.merge_dsts:
-                added += 1
-            elif old_hash == digest:
-                unchanged += 1
-                continue
-            else:
-                updated += 1
-            out.append((paper, digest))
-        self._write_papers(out)
-        return added, updated, unchanged
 
-    def _drop(self, key: str) -> None:
-        self.conn.execute("DELETE FROM papers WHERE key = ?", (key,))
-        self.conn.execute("DELETE FROM paper_ids WHERE key = ?", (key,))
-        self.conn.execute("DELETE FROM stage_hashes WHERE paper_key = ?", (key,))
+def _execute(conn: sqlite3.Connection, plan: MergePlan) -> None:
+    """Write the plan: records, ids, merged papers and authorship; drop absorbed papers' rows."""
+    for key in sorted(plan.absorbed):
+        logger.debug("paper %s merged into another", key)
+        # Cascades to wrote, links and similar: the absorbing paper is re-extracted by the next build.
+        conn.execute("DELETE FROM papers WHERE key = ?", (key,))
+        conn.execute("DELETE FROM stage_hashes WHERE paper_key = ?", (key,))
+    planned = [p for p in plan.papers if p.ids]
+    rewired = sorted({p.paper.key for p in planned} | {k for p in planned for k in p.absorbs})
+    for chunk in batched(rewired, SQL_CHUNK):
+        conn.execute(f"DELETE FROM paper_ids WHERE key IN ({placeholders(len(chunk))})", chunk)
+    conn.executemany(
+        "INSERT OR REPLACE INTO paper_ids (id, key) VALUES (?, ?)",
+        [(i, p.paper.key) for p in planned for i in p.ids],
+    )
+    conn.executemany(UPSERT_RECORD, [_record_row(rec, p.paper.key) for p in plan.papers for rec in p.moved])
+    _write_papers(conn, [p for p in plan.papers if p.status != "unchanged"])
 
-    def _write_papers(self, papers: list[tuple[Paper, str]]) -> None:
-        rows, authors, wrote = [], {}, []
-        for p, digest in papers:
-            rows.append(
-                (
-                    p.key,
-                    p.arxiv_id,
-                    p.doi,
-                    p.inspire_id,
-                    p.title,
-                    p.title_text,
-                    p.abstract,
-                    p.abstract_text,
-                    json.dumps([[a.name, a.key] for a in p.authors], ensure_ascii=False),
-                    p.date,
-                    json.dumps(p.categories),
-                    p.journal_ref,
-                    json.dumps(p.sources),
-                    digest,
-                )
+
+def _record_row(rec: PaperRecord, paper_key: str) -> tuple:
+    rkey = record_identity(rec)
+    digest = rec.content_hash()
+    return (rec.origin, rkey, paper_key, rec.source, rec.updated, digest, rec.model_dump_json())
+
+
+def _write_papers(conn: sqlite3.Connection, plans: Sequence[PaperPlan]) -> None:
+    rows, authors, wrote = [], {}, []
+    for plan in plans:
+        p = plan.paper
+        rows.append(
+            (
+                p.key,
+                p.arxiv_id,
+                p.doi,
+                p.inspire_id,
+                p.title,
+                p.title_text,
+                p.abstract,
+                p.abstract_text,
+                json.dumps([[a.name, a.key] for a in p.authors], ensure_ascii=False),
+                p.date,
+                json.dumps(p.categories),
+                p.journal_ref,
+                json.dumps(p.sources),
+                p.content_hash(),
             )
-            for pos, a in enumerate(p.authors):
-                if a.key:
-                    authors.setdefault(a.key, a.name)
-                    wrote.append((a.key, p.key, pos))
-        self.conn.executemany(UPSERT_PAPER, rows)
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO paper_ids (id, key) VALUES (?, ?)", [(r[0], r[0]) for r in rows]
         )
-        self.conn.executemany("DELETE FROM wrote WHERE paper_key = ?", [(r[0],) for r in rows])
-        self.conn.executemany("INSERT OR IGNORE INTO authors (key, name) VALUES (?, ?)", authors.items())
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO wrote (author_key, paper_key, position) VALUES (?, ?, ?)", wrote
-        )
+        for pos, a in enumerate(p.authors):
+            if a.key:
+                authors.setdefault(a.key, a.name)
+                wrote.append((a.key, p.key, pos))
+    conn.executemany(UPSERT_PAPER, rows)
+    conn.executemany("DELETE FROM wrote WHERE paper_key = ?", [(r[0],) for r in rows])
+    conn.executemany("INSERT OR IGNORE INTO authors (key, name) VALUES (?, ?)", authors.items())
+    conn.executemany("INSERT OR IGNORE INTO wrote (author_key, paper_key, position) VALUES (?, ?, ?)", wrote)

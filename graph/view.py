@@ -14,7 +14,7 @@ CITES      citing -> cited       1 (only when both ends are stored papers)
 WROTE      author -> paper       1 (only with ``include_authors``)
 =========  ====================  ===================================
 
-A view is immutable; build it once per store :meth:`~hepgraph.graph.store.GraphStore.index_hash` and
+A view is immutable; build it once per store :meth:`~hepgraph.store.GraphStore.index_hash` and
 reuse it (:func:`load_view` caches in memory and, with a cache folder, on disk).
 """
 
@@ -26,12 +26,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hepgraph.graph.store import GraphStore
 from hepgraph.graph.view_arrays import _FORMAT
 from hepgraph.graph.view_arrays import EDGE_TYPES as EDGE_TYPES
 from hepgraph.graph.view_arrays import EdgeList as EdgeList
 from hepgraph.graph.view_arrays import GraphView as GraphView
 from hepgraph.models import Concept
+from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 

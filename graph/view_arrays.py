@@ -10,6 +10,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from hepgraph.graph.walk import row_normalize
 from hepgraph.nodes import author_node, concept_node, paper_node
 
 EDGE_TYPES = ("MENTIONS", "IS_A", "SIMILAR", "CITES", "WROTE")
@@ -147,8 +148,6 @@ class GraphView:
         all-zero row; :func:`~hepgraph.graph.walk.personalized_pagerank` then sends its mass to the
         personalization vector, as ``networkx.pagerank`` does.
         """
-        from hepgraph.graph.walk import row_normalize
-
         return row_normalize(self.adjacency(edge_weights, symmetric=symmetric, per_source=per_source))[0]
 
     def edge_between(self, i: int, j: int) -> tuple[str, int, int, str] | None:

@@ -1,7 +1,10 @@
-"""Claude I/O shared by the answer writer and the relation extractor.
+"""Claude I/O shared by the answer writer and the relation extractor: one client, one retry policy.
 
-Versioned prompt files (``<name>.<version>.md`` with one ``## system`` and one ``## user`` section), and
-the one validated tool call a forced-tool response must carry.
+The client is the anthropic SDK's, with its own retries (``llm_max_retries``): 408, 409, 429 and 5xx
+(529 "overloaded" included), timeouts and broken connections are retried with exponential backoff that
+honours the server's ``retry-after``. What is left after the retries becomes one :class:`LLMError`.
+Prompts are versioned files (``<name>.<version>.md`` with one ``## system`` and one ``## user``
+section), and a forced-tool response must carry exactly one validated tool call.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ import re
 from importlib.resources import files
 from typing import Any, TypeVar
 
+import anthropic
 from pydantic import BaseModel, ValidationError
 
 from hepgraph.errors import ConfigError, LLMError
+from hepgraph.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,3 +60,35 @@ def parse_tool_call(message: Any, tool_name: str, model: type[M], *, rejected: s
     except ValidationError as e:
         msg = f"Claude's {tool_name} input breaks the schema ({e.error_count()} errors); {rejected} rejected"
         raise LLMError(msg) from e
+
+
+def claude_client(settings: Settings, *, what: str) -> anthropic.Anthropic:
+    """The Anthropic client for ``what`` (e.g. "the Claude writer"), with the SDK's retries.
+
+    Raises:
+        ConfigError: no API key is set (an empty ANTHROPIC_API_KEY counts as none).
+    """
+    if settings.anthropic_api_key is None:
+        msg = f"{what} needs an Anthropic API key: export ANTHROPIC_API_KEY"
+        raise ConfigError(msg)
+    return anthropic.Anthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def describe(err: anthropic.APIError) -> str:
+    """A short, key-free description of an SDK error."""
+    status = getattr(err, "status_code", None)
+    kind = type(err).__name__
+    return f"{kind} (HTTP {status})" if status else kind
+
+
+def call_failed(err: anthropic.APIError, *, model: str, max_retries: int) -> LLMError:
+    """The LLMError for a call that the SDK gave up on: a refusal (4xx) or retries spent."""
+    status = getattr(err, "status_code", None)
+    if status is not None and status < 500 and status not in (408, 409, 429):
+        return LLMError(f"Claude ({model}) refused the request: {describe(err)}; check the model and API key")
+    return LLMError(f"Claude ({model}) still failing after {max_retries + 1} attempts: {describe(err)}")

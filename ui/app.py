@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hepgraph.errors import HepGraphError
+from hepgraph.ui import resources
+
 # No page_icon and no st.Page icons: Streamlit fetches a Material or emoji favicon from a CDN,
 # and the app must make no request beyond localhost (the browser test checks it).
 st.set_page_config(page_title="hepgraph · ask the HEP literature", layout="wide")
@@ -30,9 +33,6 @@ pages = st.navigation(
 
 def _sidebar() -> None:
     """What graph this is, at a glance; a missing store is reported by the page itself."""
-    from hepgraph.errors import HepGraphError
-    from hepgraph.ui import resources
-
     st.sidebar.caption(
         "**hepgraph** · a knowledge graph of the HEP literature. Answers cite only indexed papers."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from pathlib import Path
@@ -10,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from hepgraph.errors import HepGraphError
 from hepgraph.settings import Settings
+from hepgraph.ui import cmd_ask, cmd_build, cmd_ingest, cmd_neo4j, cmd_search, cmd_ui
 
 app = typer.Typer(
     name="hepgraph",
@@ -19,16 +18,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-# Each module defines `register(app)`; one module a command group keeps this file small.
-COMMAND_MODULES = [
-    "hepgraph.ui.cmd_ingest",
-    "hepgraph.ui.cmd_build",
-    "hepgraph.ui.cmd_search",
-    "hepgraph.ui.cmd_ask",
-    "hepgraph.ui.cmd_neo4j",
-    "hepgraph.ui.cmd_ui",
-]
 
 
 @app.callback()
@@ -62,23 +51,9 @@ def main(
     ctx.obj = Settings(**overrides)  # type: ignore[arg-type]
 
 
-def fail(err: HepGraphError) -> typer.Exit:
-    """Print a HepGraphError as one clear line and return the exit to raise."""
-    from rich.console import Console
+# Each module defines `register(app)`; one module a command group keeps this file small.
+for _module in (cmd_ingest, cmd_build, cmd_search, cmd_ask, cmd_neo4j, cmd_ui):
+    _module.register(app)
 
-    Console(stderr=True).print(f"[bold red]error:[/] {err}", markup=True, highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name == name:  # command group not written yet
-                continue
-            raise
-        module.register(app)
-
-
-_register_all()
+if __name__ == "__main__":
+    app(prog_name="hepgraph")

@@ -14,8 +14,10 @@ from rich.status import Status
 from rich.table import Table
 
 from hepgraph.errors import HepGraphError
+from hepgraph.question import clean_question
 from hepgraph.results import Answer
 from hepgraph.settings import Settings
+from hepgraph.ui.terminal import fail
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -121,8 +123,9 @@ def ask(
     Without --json the answer's sentences are printed as the writer delivers them; --json prints the
     finished answer only.
     """
-    from hepgraph.ui.answer.compose import clean_question, open_answerer
-    from hepgraph.ui.cli import fail
+    # Imported when the command runs: the models' libraries (torch, spaCy) take seconds to import, and
+    # `hepgraph --help` or `hepgraph stats` should not pay for them.
+    from hepgraph.pipeline.runtime import open_answerer
 
     settings: Settings = ctx.obj
     err_console = Console(stderr=True)

@@ -12,8 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hepgraph.errors import HepGraphError
+from hepgraph.errors import HepGraphError, StoreMissingError
+from hepgraph.extract.vocabulary import load_vocabulary
+from hepgraph.graph.factory import open_store
 from hepgraph.settings import Settings
+from hepgraph.ui.terminal import fail
 
 vocab_app = typer.Typer(help="Inspect the concept vocabulary and find terms it misses.", no_args_is_help=True)
 
@@ -83,9 +86,8 @@ def build_command(
     ] = False,
 ) -> None:
     """Ingest, link concepts, embed and index in one incremental run (no LLM calls unless llm_relations)."""
-    from hepgraph.extract.pipeline import build
-    from hepgraph.graph.factory import open_store
-    from hepgraph.ui.cli import fail
+    # Imported when the command runs: the build's models take seconds to import (see cmd_ask).
+    from hepgraph.pipeline.build import build
 
     settings: Settings = ctx.obj
     if on_error not in (None, "raise", "skip"):
@@ -136,11 +138,9 @@ def candidates_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
 ) -> None:
     """Frequent corpus terms no vocabulary form matches, for a curator; nothing is added automatically."""
+    # Imported when the command runs: spaCy takes a second or two to import (see cmd_ask).
     from hepgraph.extract.candidates import vocabulary_candidates
     from hepgraph.extract.nlp import load_pipeline
-    from hepgraph.extract.vocabulary import load_vocabulary
-    from hepgraph.graph.factory import open_store
-    from hepgraph.ui.cli import fail
 
     settings: Settings = ctx.obj
     try:
@@ -172,9 +172,6 @@ def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Concepts by type, surface forms by kind, and (with a built graph) how many papers each type links."""
-    from hepgraph.extract.vocabulary import load_vocabulary
-    from hepgraph.ui.cli import fail
-
     settings: Settings = ctx.obj
     try:
         vocab = load_vocabulary()
@@ -202,11 +199,10 @@ def stats_command(
 
 def _linked_counts(settings: Settings) -> dict[str, int]:
     """Paper->concept links by concept type in the built graph ({} when there is none yet)."""
-    from hepgraph.graph.factory import open_store
-
-    if settings.backend == "embedded" and not settings.store_path.exists():
+    try:
+        store = open_store(settings, create=False, read_only=True)
+    except StoreMissingError:
         return {}
-    store = open_store(settings, create=False, read_only=True)
     try:
         types = {c.id: c.type for c in store.iter_concepts()}
         return dict(Counter(types.get(link.concept_id, "?") for link in store.iter_links()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from hepgraph.errors import ConfigError, HepGraphError
-
-if TYPE_CHECKING:
-    from hepgraph.extract.ingest import IngestReport
-    from hepgraph.graph.store import StoreStats
+from hepgraph.graph.factory import open_store
+from hepgraph.pipeline.ingest import IngestReport, ingest
+from hepgraph.store import StoreStats
+from hepgraph.ui.terminal import fail
 
 _SHOWN_PROBLEMS = 10
 
@@ -79,10 +79,6 @@ def ingest_cmd(
     ] = 500,
 ) -> None:
     """Read papers, citations and bibliographies into the graph store, merging records of one paper."""
-    from hepgraph.extract.ingest import ingest
-    from hepgraph.graph.factory import open_store
-    from hepgraph.ui.cli import fail
-
     settings = ctx.obj
     policy = on_error or settings.on_error
     if policy not in ("skip", "raise"):
@@ -100,9 +96,9 @@ def ingest_cmd(
                 store=store,
                 fmt=fmt,
                 on_error=policy,
-                progress=_FileBars(progress),  # type: ignore[arg-type]
+                progress=_FileBars(progress),
                 batch_size=batch_size,
-                parallel=True,
+                parallel=settings,
             )
         stats = store.stats()
     except HepGraphError as err:
@@ -124,9 +120,6 @@ def stats_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON for scripts.")] = False,
 ) -> None:
     """Count papers, authors, citations, concepts and edges in the graph store."""
-    from hepgraph.graph.factory import open_store
-    from hepgraph.ui.cli import fail
-
     try:
         store = open_store(ctx.obj, create=False, read_only=True)
         try:

@@ -16,18 +16,7 @@ from rich.table import Table
 from hepgraph.errors import HepGraphError, QueryError
 from hepgraph.results import RetrievalResult
 from hepgraph.settings import Settings
-
-
-def load_retriever(settings: Settings):  # noqa: ANN201 - lazy import keeps `hepgraph --help` fast
-    """Open the store read-only and load the models once (embedding model, spaCy, vocabulary)."""
-    from hepgraph.extract.embed import SentenceTransformerEmbedder
-    from hepgraph.extract.vocabulary import load_vocabulary
-    from hepgraph.graph.factory import open_store
-    from hepgraph.graph.retrieve import Retriever
-
-    store = open_store(settings, create=False, read_only=True)
-    embedder = SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-    return Retriever(store, embedder=embedder, vocabulary=load_vocabulary(), settings=settings)
+from hepgraph.ui.terminal import fail
 
 
 def read_batch(path: Path) -> Iterator[tuple[str, str]]:
@@ -99,7 +88,8 @@ def search(
     ] = None,
 ) -> None:
     """Find the papers most relevant to a question (graph walk over BM25 + dense seeds)."""
-    from hepgraph.ui.cli import fail
+    # Imported when the command runs: the models' libraries take seconds to import (see cmd_ask).
+    from hepgraph.pipeline.runtime import open_retriever
 
     settings: Settings = ctx.obj
     err_console = Console(stderr=True)
@@ -107,7 +97,7 @@ def search(
         raise fail(QueryError('give a question (hepgraph search "...") or --batch QUERIES.tsv'))
     try:
         with err_console.status("loading the graph and models..."):
-            retriever = load_retriever(settings)
+            retriever = open_retriever(settings)
         if batch is not None:
             for qid, query in read_batch(batch):
                 result = retriever.search(query, k=k)

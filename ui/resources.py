@@ -10,14 +10,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
 
 import streamlit as st
 
+from hepgraph.answer.answerer import Answerer
 from hepgraph.graph.explore import ExploreIndex
-from hepgraph.graph.store import GraphStore
+from hepgraph.graph.factory import open_store
+from hepgraph.pipeline.runtime import build_answerer, load_embedder
+from hepgraph.protocols import Embedder
 from hepgraph.results import Answer
 from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,28 +40,22 @@ def get_store(settings: Settings) -> GraphStore:
 
 @st.cache_resource(show_spinner=False)
 def _open_store(_settings: Settings, where: str) -> GraphStore:
-    from hepgraph.graph.factory import open_store
-
     return open_store(_settings, create=False, read_only=True)
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
-def get_embedder(_settings: Settings, model: str) -> Any:
-    """The sentence-transformers model (loaded once per process: ~15 s on 2 cores)."""
-    from hepgraph.extract.embed import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(model, batch_size=_settings.embedding_batch_size)
+def get_embedder(_settings: Settings, model: str) -> Embedder:
+    """The sentence-transformers model (loaded once per process)."""
+    return load_embedder(_settings)
 
 
-def get_answerer(settings: Settings) -> Any:
+def get_answerer(settings: Settings) -> Answerer:
     """Retriever + writers over the configured store, built once per store."""
     return _build_answerer(settings, _where(settings))
 
 
 @st.cache_resource(show_spinner="Reading the graph…")
-def _build_answerer(_settings: Settings, where: str) -> Any:
-    from hepgraph.ui.answer.compose import build_answerer
-
+def _build_answerer(_settings: Settings, where: str) -> Answerer:
     embedder = get_embedder(_settings, _settings.embedding_model)
     return build_answerer(get_store(_settings), _settings, embedder=embedder)
 

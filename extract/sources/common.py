@@ -10,8 +10,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from hepgraph.extract.latex import latex_to_text
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
 from hepgraph.ids import author_key, normalize_doi
+from hepgraph.latex import latex_to_text
 from hepgraph.models import Author, Citation, ExternalWork, PaperRecord, RecordProblem
 
 logger = logging.getLogger(__name__)
@@ -186,9 +189,6 @@ def read_xml_file(
 
 def xml_root(data: bytes, *, source: str, origin: str) -> Element | RecordProblem:
     """Parse one XML document safely (no entities, no DTD tricks) or say what is wrong with it."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
-
     if not data.strip():
         return problem(source, origin, "file", "file is empty", EMPTY_FIX)
     declared = _XML_ENCODING.match(data)

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from hepgraph.answer.answerer import Answerer
+from hepgraph.answer.citations import DraftSentence, check_citations, check_text, parse_citations
+from hepgraph.answer.subgraph import node_id
 from hepgraph.errors import QueryError
 from hepgraph.results import Answer
-from hepgraph.ui.answer.citations import DraftSentence, check_citations, check_text, parse_citations
-from hepgraph.ui.answer.compose import Answerer
-from hepgraph.ui.answer.subgraph import node_id
 
 QUESTION = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"
 

@@ -17,11 +17,11 @@ import anthropic
 import pytest
 from stub_anthropic import Reply, StubAnthropic, error_body, text_message, tool_message
 
+from hepgraph.answer.citations import check_citations
+from hepgraph.answer.claude_writer import ANSWER_TOOL, TOOL_NAME, ClaudeWriter, load_prompt
+from hepgraph.answer.material import Material, PaperMaterial, WriterOutput
 from hepgraph.errors import ConfigError, LLMError
 from hepgraph.settings import Settings
-from hepgraph.ui.answer.citations import check_citations
-from hepgraph.ui.answer.claude import ANSWER_TOOL, TOOL_NAME, ClaudeWriter, load_prompt
-from hepgraph.ui.answer.material import Material, PaperMaterial
 
 # -- fixtures ------------------------------------------------------------------------------------------
 KEY = "sk-ant-test-0123456789abcdef"
@@ -38,7 +38,17 @@ def _settings(stub: StubAnthropic, **kw: Any) -> Settings:
 
 
 def _writer(stub: StubAnthropic, **kw: Any) -> ClaudeWriter:
-    return ClaudeWriter(_settings(stub, **kw), backoff_s=0.001, max_backoff_s=0.01)
+    return ClaudeWriter(_settings(stub, **kw))
+
+
+def _write(writer: ClaudeWriter, material: Material) -> WriterOutput:
+    """The writer's whole validated output (the sentences it streams, then what it returns)."""
+    gen = writer.stream(material)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +93,7 @@ def test_prompt_file_has_both_sections_and_placeholders() -> None:
 
 def test_normal_answer_goes_through_the_sdk(stub: StubAnthropic, material: Material) -> None:
     stub.push(Reply(200, tool_message(_answer(material))))
-    out = _writer(stub, anthropic_model="claude-test-model").write(material)
+    out = _write(_writer(stub, anthropic_model="claude-test-model"), material)
     checked = check_citations(out.sentences, material.allowed_ids)
     assert checked.citations == material.allowed_ids[:2]
     assert checked.removed_citations == 0 and len(checked.sentences) == 2
@@ -111,7 +121,7 @@ def test_citation_to_unretrieved_paper_is_removed_and_counted(
         {"text": "A claim without any source.", "citations": []},
     ]
     stub.push(Reply(200, tool_message(_answer(material, extra))))
-    checked = check_citations(_writer(stub).write(material).sentences, material.allowed_ids)
+    checked = check_citations(_write(_writer(stub), material).sentences, material.allowed_ids)
     assert checked.removed_citations == 2
     assert checked.dropped_sentences == 2
     assert "1712.00001" not in checked.text and "hep-ph/9901001" not in checked.text
@@ -124,7 +134,7 @@ def test_rate_limit_then_success_is_retried(stub: StubAnthropic, material: Mater
         Reply(429, error_body("rate_limit_error", "slow down"), {"retry-after": "0"}),
         Reply(200, tool_message(_answer(material))),
     )
-    out = _writer(stub).write(material)
+    out = _write(_writer(stub), material)
     assert len(out.sentences) == 2
     assert len(stub.requests) == 2
 
@@ -135,7 +145,7 @@ def test_persistent_overload_raises_llm_error_after_retries(
     stub.default = Reply(529, error_body("overloaded_error", "Overloaded"))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(LLMError, match="after 3 attempts") as info:
-        _writer(stub, llm_max_retries=2).write(material)
+        _write(_writer(stub, llm_max_retries=2), material)
     assert isinstance(info.value.__cause__, anthropic.APIStatusError)
     assert info.value.__cause__.status_code == 529
     assert len(stub.requests) == 3
@@ -145,7 +155,7 @@ def test_persistent_overload_raises_llm_error_after_retries(
 def test_client_error_is_not_retried(stub: StubAnthropic, material: Material) -> None:
     stub.default = Reply(400, error_body("invalid_request_error", "model: unknown"))
     with pytest.raises(LLMError, match="refused"):
-        _writer(stub).write(material)
+        _write(_writer(stub), material)
     assert len(stub.requests) == 1
 
 
@@ -163,7 +173,7 @@ def test_client_error_is_not_retried(stub: StubAnthropic, material: Material) ->
 def test_malformed_output_is_rejected(stub: StubAnthropic, material: Material, reply: dict[str, Any]) -> None:
     stub.push(Reply(200, reply))
     with pytest.raises(LLMError, match="rejected"):
-        _writer(stub).write(material)
+        _write(_writer(stub), material)
 
 
 def test_stream_yields_sentences_in_order_and_returns_the_whole(
@@ -205,10 +215,10 @@ QUESTION = "Can an autoencoder help anomaly detection?"
 
 
 def _answerer(tiny_env: Any, stub: StubAnthropic, **kw: Any) -> Any:
-    from hepgraph.ui.answer.compose import Answerer
+    from hepgraph.answer.answerer import Answerer
 
     return Answerer(
-        tiny_env.retriever, tiny_env.store, embedder=tiny_env.embedder, writer=_writer(stub, **kw)
+        tiny_env.retriever, tiny_env.store, settings=_settings(stub, **kw), embedder=tiny_env.embedder
     )
 
 
@@ -290,7 +300,7 @@ def test_stream_ask_falls_back_when_the_stream_is_malformed(tiny_env: Any, stub:
 def test_an_off_topic_question_gets_no_written_answer_and_no_claude_call(
     tiny_env: Any, stub: StubAnthropic
 ) -> None:
-    from hepgraph.ui.answer.compose import OFF_TOPIC
+    from hepgraph.answer.answerer import OFF_TOPIC
 
     question = "What is the best recipe for sourdough bread with walnuts?"
     answerer = _answerer(tiny_env, stub)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from hepgraph.answer.answerer import Answerer
+from hepgraph.answer.graphindex import answer_index
 from hepgraph.nodes import split_node
 from hepgraph.results import Answer
-from hepgraph.ui.answer.compose import Answerer
-from hepgraph.ui.answer.graphindex import answer_index
 
 QUESTION = "Can an autoencoder help jet tagging?"
 HOPS = {

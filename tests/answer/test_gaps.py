@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from hepgraph.answer.answerer import Answerer
+from hepgraph.answer.gaps import GapFinder
+from hepgraph.answer.graphindex import AnswerIndex, answer_index
 from hepgraph.models import Concept
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
-from hepgraph.ui.answer.compose import Answerer
-from hepgraph.ui.answer.gaps import GapFinder
-from hepgraph.ui.answer.graphindex import AnswerIndex, answer_index
 
 ID = re.compile(r"\[([^\]]+)\]")
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from hepgraph.ui.answer.citations import parse_citations, split_sentences
-from hepgraph.ui.answer.compose import Answerer
-from hepgraph.ui.answer.offline import OfflineWriter
-from hepgraph.ui.answer.terms import content_terms
+from hepgraph.answer.answerer import Answerer
+from hepgraph.answer.citations import parse_citations, split_sentences
+from hepgraph.answer.offline import OfflineWriter
+from hepgraph.answer.terms import content_terms
 
 QUESTIONS = [
     "Could training on adversarial examples hurt sensitivity to rare BSM signals?",
@@ -62,8 +62,8 @@ def test_offline_answers_are_deterministic(answerer: Answerer) -> None:
 
 @pytest.mark.corpus
 def test_question_words_steer_sentence_choice(answerer: Answerer, slice_env: Any) -> None:
-    from hepgraph.ui.answer.graphindex import answer_index
-    from hepgraph.ui.answer.material import build_material
+    from hepgraph.answer.graphindex import answer_index
+    from hepgraph.answer.material import build_material
 
     result = slice_env.retriever.search(QUESTIONS[1], k=20)
     hits = [h for h in result.results if h.arxiv_id][:8]
@@ -82,13 +82,13 @@ def test_question_words_steer_sentence_choice(answerer: Answerer, slice_env: Any
 
 
 def test_no_material_no_answer() -> None:
-    from hepgraph.ui.answer.material import Material
+    from hepgraph.answer.material import Material
 
     assert OfflineWriter(None).write(Material(question="anything at all?")) is None
 
 
 def _paper(arxiv_id: str, title: str, score: float, abstract: str = "") -> Any:
-    from hepgraph.ui.answer.material import PaperMaterial
+    from hepgraph.answer.material import PaperMaterial
 
     return PaperMaterial(
         key=arxiv_id, arxiv_id=arxiv_id, title=title, year=2021, score=score, abstract=abstract
@@ -110,8 +110,8 @@ TITLE_ONLY = [
 
 
 def test_title_only_sources_are_named_as_titles_not_findings() -> None:
-    from hepgraph.ui.answer.citations import check_citations
-    from hepgraph.ui.answer.material import Material
+    from hepgraph.answer.citations import check_citations
+    from hepgraph.answer.material import Material
 
     material = Material(
         question="How do normalizing flows speed up calorimeter simulation?", papers=TITLE_ONLY
@@ -127,7 +127,7 @@ def test_title_only_sources_are_named_as_titles_not_findings() -> None:
 
 
 def test_titles_only_fill_a_short_answer() -> None:
-    from hepgraph.ui.answer.material import Material
+    from hepgraph.answer.material import Material
 
     abstract = (
         "We train a normalizing flow on calorimeter showers of electromagnetic particles. "

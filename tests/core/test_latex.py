@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hepgraph.extract.latex import latex_to_text
+from hepgraph.latex import latex_to_text
 
 
 @pytest.mark.parametrize(

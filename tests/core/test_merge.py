@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hepgraph.extract.merge import earliest_date, merge_records, precedence_order
+from hepgraph.merge import earliest_date, merge_records, precedence_order
 from hepgraph.models import Author, PaperRecord
 
 

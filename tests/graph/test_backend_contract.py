@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hepgraph.graph.store import GraphStore
 from hepgraph.models import (
     Author,
     Citation,
@@ -27,6 +26,7 @@ from hepgraph.models import (
     SimilarEdge,
 )
 from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 
 
 def arxiv_record(line: str, location: int) -> PaperRecord:

@@ -175,7 +175,12 @@ def test_unsupported_query_names_the_subset(store: EmbeddedStore) -> None:
 def test_empty_query_and_timeout(store: EmbeddedStore) -> None:
     with pytest.raises(QueryError, match="empty"):
         run_console_query(store, "  ", row_limit=10, timeout_s=5)
+    # 40 x 40 x 40 paper triples, none of which matches (so no row limit ends it early): milliseconds of
+    # pure-Python matching, a hundred times the timeout.
     with pytest.raises(QueryError, match="abandoned"):
         run_console_query(
-            store, "MATCH (a:Paper)-[*1..3]->(b) RETURN a.key, b.key", row_limit=10, timeout_s=0
+            store,
+            'MATCH (a:Paper) MATCH (b:Paper) MATCH (c:Paper) WHERE c.key = "none" RETURN a.key',
+            row_limit=10,
+            timeout_s=0.0001,
         )

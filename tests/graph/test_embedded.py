@@ -10,7 +10,6 @@ import pytest
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
 from hepgraph.graph.embedded import EmbeddedStore
-from hepgraph.graph.store import GraphStore
 from hepgraph.models import (
     Author,
     Citation,
@@ -21,6 +20,7 @@ from hepgraph.models import (
     PaperRecord,
     SimilarEdge,
 )
+from hepgraph.store import GraphStore
 
 
 def rec(**kw: object) -> PaperRecord:

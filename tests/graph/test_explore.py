@@ -17,8 +17,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory: pytest.TempPathFactory, walk_embedder: Any) -> Any:
     """data/sample in an embedded store (spaCy, shipped vocabulary, embedding model, SQLite)."""
-    from hepgraph.extract.pipeline import build
     from hepgraph.graph.factory import open_store
+    from hepgraph.pipeline.build import build
 
     settings = Settings(home=tmp_path_factory.mktemp("explore-home"), anthropic_api_key=None)
     store = open_store(settings)

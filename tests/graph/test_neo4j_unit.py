@@ -1,8 +1,9 @@
 """Neo4jStore against the driver's real API surface; only the server is missing.
 
-Batching and retries use an injected session factory (the one thing a server would provide) that hands
-out transactions recording each statement; errors are the driver's own exception classes. Unreachable
-servers use a real driver pointed at a closed localhost port.
+Batching uses a stand-in driver (the one thing a server would provide) whose sessions hand out
+transactions recording each statement; errors are the driver's own exception classes. Retrying transient
+errors is the real driver's job (managed transactions), tested against the live server with the contract
+suite. Unreachable servers use a real driver pointed at a closed localhost port.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import neo4j
 import pytest
-from neo4j.exceptions import AuthError, ClientError, TransientError
+from neo4j.exceptions import AuthError
 
 from hepgraph.errors import GraphStoreError, ReadOnlyViolation
 from hepgraph.graph import cypher
@@ -71,9 +72,12 @@ class FakeServer:
         self.answer = answer or (lambda s, p: _Result([]))
         self.fail = fail or (lambda attempt: None)
 
-    def __call__(self, access_mode: str) -> FakeServer:
-        self.modes.append(access_mode)
+    def session(self, *, database: str, default_access_mode: str) -> FakeServer:
+        self.modes.append(default_access_mode)
         return self
+
+    def close(self) -> None:
+        return None
 
     def __enter__(self) -> FakeServer:
         return self
@@ -119,7 +123,7 @@ def _statements(log: list[tuple[str, dict]], statement: str) -> list[dict]:
 
 def test_records_are_written_in_batches_one_transaction_each() -> None:
     server = FakeServer()
-    store = Neo4jStore(None, uri="bolt://fake", batch_size=2, session_factory=server)
+    store = Neo4jStore(server, uri="bolt://fake", batch_size=2)
     report = store.upsert_records(_records(5))
     assert report.added == 5 and report.updated == 0
     assert len(server.committed) == 3 and set(server.modes) == {neo4j.WRITE_ACCESS}
@@ -136,7 +140,7 @@ def test_records_are_written_in_batches_one_transaction_each() -> None:
 
 def test_citations_are_batched_and_counted_from_the_server_counters() -> None:
     server = FakeServer(answer=lambda s, p: _Result([], created=len(p.get("rows", []))))
-    store = Neo4jStore(None, uri="bolt://fake", batch_size=3, session_factory=server)
+    store = Neo4jStore(server, uri="bolt://fake", batch_size=3)
     edges = [Citation(citing="2101.00001", cited=f"hep-ph/97093{i:02d}") for i in range(7)]
     report = store.add_citations([*edges, edges[0]])  # one duplicate
     assert (report.added, report.unchanged) == (7, 1)
@@ -147,42 +151,10 @@ def test_citations_are_batched_and_counted_from_the_server_counters() -> None:
     ]
 
 
-def test_transient_error_retries_the_whole_batch_once() -> None:
-    slept: list[float] = []
-    server = FakeServer(fail=lambda attempt: TransientError("deadlock detected") if attempt == 2 else None)
-    store = Neo4jStore(None, uri="bolt://fake", batch_size=2, session_factory=server, sleep=slept.append)
-    report = store.upsert_records(_records(4))
-    assert report.added == 4  # the failed attempt is not counted twice
-    assert len(server.transactions) == 3 and len(server.committed) == 2
-    failed, rerun = server.transactions[1], server.transactions[2]  # the same batch, re-run whole
-    assert [stmt for stmt, _ in failed] == [stmt for stmt, _ in rerun]
-    assert _statements(failed, cypher.UPSERT_PAPERS) == _statements(rerun, cypher.UPSERT_PAPERS)
-    assert len(slept) == 1 and slept[0] > 0
-
-
-def test_non_transient_error_is_not_retried() -> None:
-    slept: list[float] = []
-    server = FakeServer(fail=lambda attempt: ClientError("constraint violated"))
-    store = Neo4jStore(None, uri="bolt://fake", session_factory=server, sleep=slept.append)
-    with pytest.raises(GraphStoreError, match="Neo4j at bolt://fake failed"):
-        store.upsert_records(_records(1))
-    assert len(server.transactions) == 1 and slept == []
-
-
-def test_retries_stop_when_the_budget_is_spent() -> None:
-    server = FakeServer(fail=lambda attempt: TransientError("leader switch"))
-    store = Neo4jStore(
-        None, uri="bolt://fake", session_factory=server, max_retry_time_s=0.0, sleep=lambda s: None
-    )
-    with pytest.raises(GraphStoreError) as err:
-        store.set_stage_hashes("links", {"2101.00001": "h"})
-    assert isinstance(err.value.__cause__, TransientError)
-
-
 def test_console_runs_in_a_read_session_with_timeout_and_row_limit() -> None:
     found = [{"key": f"2101.{i:05d}"} for i in range(5)]
     server = FakeServer(answer=lambda s, p: _Result(found))
-    store = Neo4jStore(None, uri="bolt://fake", session_factory=server)
+    store = Neo4jStore(server, uri="bolt://fake")
     result = run_console_query(store, "MATCH (p:Paper) RETURN p.key AS key", row_limit=3, timeout_s=4.5)
     assert server.modes == [neo4j.READ_ACCESS]
     assert server.auto[0].timeout == 4.5 and server.auto[0].text.startswith("MATCH (p:Paper)")
@@ -192,7 +164,7 @@ def test_console_runs_in_a_read_session_with_timeout_and_row_limit() -> None:
 
 def test_console_refuses_writes_before_sending() -> None:
     server = FakeServer()
-    store = Neo4jStore(None, uri="bolt://fake", session_factory=server)
+    store = Neo4jStore(server, uri="bolt://fake")
     with pytest.raises(ReadOnlyViolation):
         run_console_query(store, "MATCH (n) SET n.x = 1 RETURN n", row_limit=10, timeout_s=1)
     assert server.modes == [] and server.auto == []
@@ -217,7 +189,7 @@ def test_unreachable_server_gives_one_clear_message_without_the_password() -> No
 def test_server_lost_after_connecting_is_wrapped_too() -> None:
     uri = f"neo4j://127.0.0.1:{_closed_port()}"
     driver = neo4j.GraphDatabase.driver(uri, auth=("neo4j", PASSWORD), max_transaction_retry_time=0.2)
-    store = Neo4jStore(driver, uri=uri, max_retry_time_s=0.0)
+    store = Neo4jStore(driver, uri=uri)
     try:
         with pytest.raises(GraphStoreError, match=f"cannot reach Neo4j at {uri}"):
             store.stats()
@@ -234,8 +206,4 @@ def test_auth_error_names_the_user_never_the_password() -> None:
 
 def test_batch_size_must_be_positive() -> None:
     with pytest.raises(GraphStoreError, match="batch size 0"):
-        Neo4jStore(None, uri="bolt://fake", batch_size=0)
-
-
-def test_fulltext_question_is_escaped_not_lucene() -> None:
-    assert rows.lucene_escape('W+jets AND "dark" (photon)?') == 'W\\+jets and \\"dark\\" \\(photon\\)\\?'
+        Neo4jStore(FakeServer(), uri="bolt://fake", batch_size=0)

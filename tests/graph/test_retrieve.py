@@ -7,6 +7,7 @@ import pytest
 from hepgraph.errors import QueryError
 from hepgraph.graph.retrieve import RetrievalConfig, Retriever
 from hepgraph.nodes import QUESTION_NODE
+from hepgraph.pipeline.runtime import build_retriever
 from hepgraph.results import RetrievalResult
 
 ON_TOPIC = "anomaly detection with autoencoders for new physics searches"
@@ -28,11 +29,11 @@ def on_topic(retriever: Retriever) -> RetrievalResult:
 
 def _fresh(slice_graph, config: RetrievalConfig | None = None) -> Retriever:  # noqa: ANN001
     """A new Retriever over the slice (the fixture's one is shared)."""
-    return Retriever(
+    return build_retriever(
         slice_graph.store,
+        slice_graph.settings,
         embedder=slice_graph.embedder,
         vocabulary=slice_graph.vocabulary,
-        settings=slice_graph.settings,
         config=config,
     )
 

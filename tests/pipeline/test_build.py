@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from hepgraph.extract.embed import SentenceTransformerEmbedder
-from hepgraph.extract.pipeline import BuildReport, build, concept_matrix
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.pipeline.build import BuildReport, build
+from hepgraph.pipeline.concepts import concept_matrix
 from hepgraph.settings import Settings
 
 pytestmark = pytest.mark.corpus

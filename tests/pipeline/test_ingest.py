@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from hepgraph.errors import IngestError
-from hepgraph.extract.ingest import IngestReport, ingest, reason_label
 from hepgraph.graph.embedded import EmbeddedStore
+from hepgraph.graph.factory import open_store
 from hepgraph.models import RecordProblem
+from hepgraph.pipeline.ingest import IngestReport, ingest, reason_label
+from hepgraph.settings import Settings
 
 
 def line(arxiv_id: str, title: str, *, doi: str | None = None, update: str = "2025-01-02") -> str:
@@ -200,9 +202,10 @@ def _citation_inputs(tmp_path: Path, *, bad: bool) -> Path:
 def test_citation_lists_give_the_same_store_with_or_without_the_side_process(
     tmp_path: Path, parallel: bool
 ) -> None:
-    s = EmbeddedStore(tmp_path / f"p{parallel}.sqlite")
-    s.ensure_schema()
-    report = ingest([_citation_inputs(tmp_path, bad=True)], store=s, on_error="skip", parallel=parallel)
+    settings = Settings(home=tmp_path / f"p{parallel}")
+    s = open_store(settings)
+    side = settings if parallel else None
+    report = ingest([_citation_inputs(tmp_path, bad=True)], store=s, on_error="skip", parallel=side)
     assert (report.files, report.papers_added, report.citations_added, report.skipped_total) == (2, 3, 3, 1)
     assert report.problems[0].location == "line 3"
     edges = [(c.citing, c.cited) for c in s.iter_citations()]
@@ -215,6 +218,9 @@ def test_citation_lists_give_the_same_store_with_or_without_the_side_process(
     s.close()
 
 
-def test_bad_citation_row_raises_from_the_side_process(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_bad_citation_row_raises_from_the_side_process(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "side")
+    store = open_store(settings)
     with pytest.raises(IngestError, match=r"edges\.tsv:line 3"):
-        ingest([_citation_inputs(tmp_path, bad=True)], store=store, parallel=True)
+        ingest([_citation_inputs(tmp_path, bad=True)], store=store, parallel=settings)
+    store.close()

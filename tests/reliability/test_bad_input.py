@@ -460,12 +460,12 @@ def assert_kept(before: Snapshot, after: Snapshot, adds: frozenset[str] = frozen
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the bundled sample (50 real papers and their citations), closed and checkpointed."""
-    from hepgraph.extract.ingest import ingest
+    from hepgraph.pipeline.ingest import ingest
 
     path = tmp_path_factory.mktemp("template") / "hepgraph.sqlite"
     store = EmbeddedStore(path)
     store.ensure_schema()
-    ingest([SAMPLE], store=store, on_error="raise", parallel=False)
+    ingest([SAMPLE], store=store, on_error="raise", parallel=None)
     store.close()
     return path
 
@@ -485,7 +485,7 @@ def _has_fix(message: str) -> bool:
 @pytest.mark.parametrize("case", READER_CASES, ids=[c.id for c in READER_CASES])
 def test_reader_case_raise(case: FileCase, template: Path, tmp_path: Path) -> None:
     """--on-error raise: a clear message naming the file, place and fix; the store is as it was."""
-    from hepgraph.extract.ingest import ingest
+    from hepgraph.pipeline.ingest import ingest
 
     db = _copy_store(template, tmp_path / "home")
     before = snapshot(db)
@@ -493,10 +493,10 @@ def test_reader_case_raise(case: FileCase, template: Path, tmp_path: Path) -> No
     store = EmbeddedStore(db)
     try:
         if case.kind == "accept":
-            ingest([path], store=store, fmt=case.fmt, on_error="raise", parallel=False)
+            ingest([path], store=store, fmt=case.fmt, on_error="raise", parallel=None)
         else:
             with pytest.raises(HepGraphError) as info:
-                ingest([path], store=store, fmt=case.fmt, on_error="raise", parallel=False)
+                ingest([path], store=store, fmt=case.fmt, on_error="raise", parallel=None)
             message = str(info.value)
             assert path.name in message or any(n in message for n in case.needles[:1]), message
             for needle in case.needles:
@@ -625,22 +625,23 @@ QUESTIONS = {
     "q-latex-only": r"$$\frac{\sqrt{s}}{",
 }
 EMPTY = {"q-empty", "q-whitespace"}
+TOO_LONG = {"q-10kB", "q-one-10k-token"}  # over hepgraph.question.MAX_QUESTION_CHARS, for every face
 
 
 @pytest.fixture(scope="module")
 def retriever(sample_home: Path):  # noqa: ANN201
+    from hepgraph.pipeline.runtime import open_retriever
     from hepgraph.settings import Settings
-    from hepgraph.ui.cmd_search import load_retriever
 
-    r = load_retriever(Settings(home=sample_home))
+    r = open_retriever(Settings(home=sample_home))
     yield r
     r.store.close()
 
 
 @pytest.mark.parametrize("qid", list(QUESTIONS), ids=list(QUESTIONS))
 def test_question_box_case(qid: str, retriever, sample_home: Path) -> None:  # noqa: ANN001
-    """Retriever.search: empty questions get a QueryError with an example; anything else an answer,
-    no crash.
+    """Retriever.search: empty and over-long questions get a QueryError saying what to do; anything else an
+    answer, no crash.
     """
     from hepgraph.errors import QueryError
 
@@ -648,6 +649,9 @@ def test_question_box_case(qid: str, retriever, sample_home: Path) -> None:  # n
     question = QUESTIONS[qid]
     if qid in EMPTY:
         with pytest.raises(QueryError, match="empty.*e.g."):
+            retriever.search(question)
+    elif qid in TOO_LONG:
+        with pytest.raises(QueryError, match="shorten it to at most 2,000"):
             retriever.search(question)
     else:
         result = retriever.search(question, k=10)
@@ -661,7 +665,7 @@ CLI_QUESTIONS = [
     ("search", "q-empty", 2, "empty"),
     ("ask", "q-empty", 2, "empty"),
     ("ask", "q-10kB", 2, "shorten"),
-    ("search", "q-10kB", 0, ""),
+    ("search", "q-10kB", 2, "shorten"),
     ("ask", "q-chinese", 0, ""),
     ("search", "q-emoji-only", 0, ""),
 ]

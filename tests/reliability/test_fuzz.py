@@ -157,7 +157,7 @@ _latexish = st.lists(st.sampled_from(_LATEX_BITS), max_size=40).map("".join)
 @given(st.one_of(_latexish, st.text(max_size=200)))
 def test_latex_to_text_never_raises_and_returns_str(raw: str) -> None:
     """Malformed LaTeX (unbalanced braces and dollars, unknown macros) gives a string, never an exception."""
-    from hepgraph.extract.latex import latex_to_text
+    from hepgraph.latex import latex_to_text
 
     out = latex_to_text(raw)
     assert isinstance(out, str)
@@ -168,7 +168,7 @@ def test_latex_to_text_never_raises_and_returns_str(raw: str) -> None:
 @given(st.text(alphabet=string.ascii_letters + string.digits + " .,;:()?!", max_size=120))
 def test_latex_to_text_keeps_plain_prose(raw: str) -> None:
     """Text with no LaTeX in it comes back as written (whitespace collapsed)."""
-    from hepgraph.extract.latex import latex_to_text
+    from hepgraph.latex import latex_to_text
 
     assert latex_to_text(raw) == " ".join(raw.split())
 

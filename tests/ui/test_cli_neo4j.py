@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import Citation, ExternalWork
+from hepgraph.pipeline.neo4j_admin import FILES
 from hepgraph.ui.cli import app
-from hepgraph.ui.cmd_neo4j import FILES
 
 runner = CliRunner()
 

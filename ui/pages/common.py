@@ -7,8 +7,8 @@ import re
 import streamlit as st
 
 from hepgraph.errors import HepGraphError
-from hepgraph.graph.store import GraphStore
 from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
 from hepgraph.ui import resources
 
 _CITATION = re.compile(r"\[((?:\d{4}\.\d{4,5})|(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))\]")

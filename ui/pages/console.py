@@ -51,10 +51,7 @@ def render() -> None:
     """Draw the console page."""
     store = store_or_stop()
     cfg = settings()
-    if store.backend == "embedded":
-        st.caption(console.EMBEDDED_SUBSET_NOTE)
-    else:
-        st.caption("Native Cypher on Neo4j, in a READ-access session: the server refuses writes too.")
+    st.caption(store.console_note)
     titles = list(_EXAMPLES)
     if QUERY_BOX not in st.session_state:
         st.session_state[QUERY_BOX] = _EXAMPLES[titles[0]]

@@ -24,7 +24,7 @@ def render() -> None:
     size = f"{stats.papers:,} papers, {stats.authors:,} authors, {stats.external_works:,} cited works"
     rows = {
         "backend": store.backend,
-        "location": str(cfg.store_path) if store.backend == "embedded" else cfg.neo4j_uri or "",
+        "location": store.location,
         "corpus size": size,
         "snapshot date": store.get_meta("snapshot_date") or "unknown",
         "index hash": store.index_hash(),

@@ -1,0 +1,65 @@
+"""Open a store with its models, ready to search and answer: what the CLI, the app and benchmarks call.
+
+The parts meet here and nowhere else: the graph's Retriever gets the extraction models it needs through
+their Protocols (the embedder and the build's concept matcher), and the Answerer gets the Retriever.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+
+from hepgraph.answer.answerer import Answerer
+from hepgraph.extract.embed import SentenceTransformerEmbedder
+from hepgraph.extract.mentions import MentionExtractor
+from hepgraph.extract.nlp import load_pipeline
+from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
+from hepgraph.graph.factory import open_store
+from hepgraph.graph.retrieve import RetrievalConfig, Retriever
+from hepgraph.pipeline.concepts import concept_matrix
+from hepgraph.protocols import Embedder
+from hepgraph.settings import Settings
+from hepgraph.store import GraphStore
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedding model the store was built with (``settings.embedding_model``)."""
+    return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+
+
+def build_retriever(
+    store: GraphStore,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    vocabulary: Vocabulary | None = None,
+    nlp: Language | None = None,
+    config: RetrievalConfig | None = None,
+) -> Retriever:
+    """A Retriever over ``store`` that links questions as the build linked papers.
+
+    ``vocabulary`` and ``nlp`` default to the shipped vocabulary and ``settings.spacy_model``.
+    """
+    embedder = embedder if embedder is not None else load_embedder(settings)
+    vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
+    matcher = MentionExtractor(vocabulary, nlp if nlp is not None else load_pipeline(settings.spacy_model))
+    vectors = concept_matrix(store, vocabulary, embedder, save=not store.read_only)
+    return Retriever(
+        store, embedder=embedder, matcher=matcher, concept_vectors=vectors, settings=settings, config=config
+    )
+
+
+def open_retriever(settings: Settings, *, config: RetrievalConfig | None = None) -> Retriever:
+    """Open the configured store read-only and build its Retriever."""
+    return build_retriever(open_store(settings, create=False, read_only=True), settings, config=config)
+
+
+def build_answerer(store: GraphStore, settings: Settings, *, embedder: Embedder | None = None) -> Answerer:
+    """An Answerer over ``store``: graph retriever, shipped vocabulary, the writers ``settings`` allow."""
+    embedder = embedder if embedder is not None else load_embedder(settings)
+    retriever = build_retriever(store, settings, embedder=embedder)
+    return Answerer(retriever, store, settings=settings, embedder=embedder)
+
+
+def open_answerer(settings: Settings) -> Answerer:
+    """Open the configured store read-only and build its Answerer (for the CLI and benchmarks)."""
+    return build_answerer(open_store(settings, create=False, read_only=True), settings)
