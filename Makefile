@@ -9,7 +9,7 @@ QUESTION ?= Could training on adversarial examples hurt sensitivity to rare BSM 
 
 BIN := $(VENV)/bin
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint clean neo4j neo4j-stop neo4j-test
 
 install: $(VENV)/.installed
 
@@ -29,3 +29,15 @@ test: install
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR)
+
+# A local Neo4j 5.26 Community + GDS (no Docker: jars from Maven Central, needs java 17 and mvn), Bolt on
+# 127.0.0.1 only. `make neo4j` prints the NEO4J_URI/USER/PASSWORD to export; its data is deleted on stop.
+neo4j:
+	VENV=$(VENV) tools/neo4j/server.sh start
+
+neo4j-stop:
+	VENV=$(VENV) tools/neo4j/server.sh stop
+
+# The `pytest -m neo4j` suite against a private server on a free port; fails if any of it is skipped.
+neo4j-test: install
+	VENV=$(VENV) tools/neo4j/server.sh run-tests

@@ -88,6 +88,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "live Anthropic tests need ANTHROPIC_API_KEY and the network",
         ),
     }
+    # .ci/run starts a Neo4j server (tools/neo4j/server.sh) and sets this: there, a missing one is an error.
+    if os.environ.get("HEPGRAPH_REQUIRE_NEO4J") and not os.environ.get("NEO4J_URI"):
+        msg = "HEPGRAPH_REQUIRE_NEO4J is set but NEO4J_URI is not: start a server with `make neo4j`"
+        raise pytest.UsageError(msg)
     for item in items:
         for marker, (skip, reason) in skips.items():
             if skip and marker in item.keywords:
