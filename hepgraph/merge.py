@@ -286,15 +286,18 @@ def plan_merge(
         if ident not in before or before[ident].record.content_hash() != rec.content_hash()
     }
     groups, owner = _components(records)
+    olds = [sorted({before[i].paper_key for i in group if i in before}) for group in groups]
+    moving = [bool(changed.intersection(g)) or len(o) != 1 for g, o in zip(groups, olds, strict=True)]
+    # A stored paper that gives records to a changing group changes too, even if its own are unchanged.
+    touched = {k for o, m in zip(olds, moving, strict=True) if m for k in o}
     plans = []
-    for group in groups:
-        olds = sorted({before[i].paper_key for i in group if i in before})
-        if not changed.intersection(group) and len(olds) == 1:
+    for group, old, move in zip(groups, olds, moving, strict=True):
+        if not move and old[0] not in touched:
             # Nothing new reached this paper: keep it as stored.
             recs = [records[i] for i in group]
-            plans.append(PaperPlan(_stored_paper(olds[0], recs), recs, [], [], "unchanged", []))
+            plans.append(PaperPlan(_stored_paper(old[0], recs), recs, [], [], "unchanged", []))
             continue
-        plans.append(_plan_paper(group, records, before, olds, owner, changed, stored_hashes))
+        plans.append(_plan_paper(group, records, before, old, owner, changed, stored_hashes))
     return MergePlan(plans)
 
 

@@ -81,7 +81,7 @@ def _snapshot(store: EmbeddedStore) -> tuple:
     return papers, [tuple(r) for r in ids]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(drawn=_RECORDS, order=st.randoms(use_true_random=False), cut=st.integers(0, 7))
 def test_the_store_ends_the_same_whatever_the_order_and_batching(drawn, order, cut, tmp_path_factory) -> None:  # noqa: ANN001
     records = _records(drawn)
