@@ -27,12 +27,14 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
+from scipy.optimize import isotonic_regression
 
 from hepgraph.errors import QueryError
 from hepgraph.graph.dense import DenseIndex
 from hepgraph.graph.explain import PathFinder, question_edge
 from hepgraph.graph.lexical import LexicalIndex, top_k
 from hepgraph.graph.linking import QuestionLinker, UnderstoodQuestion
+from hepgraph.graph.structure import QuestionStructure, StructureIndex
 from hepgraph.graph.view import GraphView, load_view
 from hepgraph.graph.walk import WalkOperator
 from hepgraph.protocols import ConceptMatcher, Embedder
@@ -81,6 +83,17 @@ class RetrievalConfig(BaseModel):
         0.5,
         description="Papers rank by walk mass / (weighted degree + 1) ** this. On an undirected graph"
         " PageRank mass grows with degree; 0.5 is the symmetric normalisation D^-1/2 (0: raw mass).",
+    )
+    side_coverage: bool = Field(
+        True,
+        description="When the question links a method and a physics goal, scale each paper's score by the"
+        " share of the two sides it covers, smoothed ((1 + covered) / 3): Lucene's coordination factor over"
+        " the question's sides, so a paper joining both outranks one matching a single side.",
+    )
+    physics_first: bool = Field(
+        True,
+        description="When the question names physics, papers with no physics category rank after every"
+        " physics paper the walk reached (graph/structure.py says when a question names physics).",
     )
     mmr_lambda: float = Field(0.9, description="MMR trade-off: 1 = pure relevance.")
     mmr_pool: int = Field(3, description="MMR re-ranks the best k * mmr_pool papers.")
@@ -149,6 +162,7 @@ class Retriever:
         )
         df = np.asarray(self._paper_concepts.sum(axis=0)).ravel()
         self._concept_idf = np.log((v.n_papers + 1) / (df + 1)) + 1.0  # smoothed IDF (Robertson-Sparck Jones)
+        self.structures = StructureIndex(v, self._paper_concepts)
 
     @functools.cached_property
     def P(self) -> sp.csr_matrix:  # noqa: N802 - the usual name of a transition matrix
@@ -191,10 +205,13 @@ class Retriever:
             return result
         cfg = self.config
         mass = self.walk.run(p, alpha=cfg.alpha, tol=cfg.tol, max_iter=cfg.max_iter)
+        structure = self.structures.structure(uq.concepts)
         ranking = mass[: self.view.n_papers] * self._rank_scale
-        order = self._rank(ranking, k)
+        if cfg.side_coverage and structure.joined:
+            ranking = ranking * self.structures.coverage(structure)
+        order = self._rank(ranking, k, first=self._first_tier(ranking, structure))
         finder = PathFinder(self.view, self.PT, mass, seed_edges)
-        result.results = self._scored(order, ranking, cos, finder, uq)
+        result.results = _non_increasing(self._scored(order, ranking, cos, finder, uq))
         best = max((r.score for r in result.results), default=0.0)
         if best < cfg.off_topic_below:
             result.off_topic = True
@@ -256,8 +273,21 @@ class Retriever:
         return _mix(parts), edges
 
     # -- ranking -----------------------------------------------------------------------------------
-    def _rank(self, scores: np.ndarray, k: int) -> list[int]:
-        """Top ``k`` paper indices by walk mass, diversified by MMR (Carbonell & Goldstein 1998)."""
+    def _first_tier(self, ranking: np.ndarray, structure: QuestionStructure) -> np.ndarray | None:
+        """Papers that rank before all others (physics papers, when the question names physics), or None."""
+        if not (self.config.physics_first and structure.names_physics):
+            return None
+        return self.structures.physics_paper & (ranking > 0)
+
+    def _rank(self, scores: np.ndarray, k: int, *, first: np.ndarray | None = None) -> list[int]:
+        """Top ``k`` paper indices by score, diversified by MMR (Carbonell & Goldstein 1998).
+
+        With ``first``, the papers it marks come before all others (each tier diversified on its own).
+        """
+        if first is not None and first.any():
+            lead = self._rank(np.where(first, scores, 0.0), k)
+            rest = self._rank(np.where(first, 0.0, scores), k - len(lead)) if len(lead) < k else []
+            return lead + rest
         cfg = self.config
         pool = top_k(scores, k * cfg.mmr_pool)
         pool = pool[scores[pool] > 0]
@@ -311,11 +341,7 @@ class Retriever:
                 ScoredPaper(
                     key=v.paper_keys[i],
                     arxiv_id=v.paper_arxiv[i] or None,
-                    # Running minimum: percentages never rise down the list (MMR may reorder by a little).
-                    score=min(
-                        self._relevance(float(cos[i]), float(ranking[i]) / top, best_cos),
-                        out[-1].score if out else 1.0,
-                    ),
+                    score=self._relevance(float(cos[i]), float(ranking[i]) / top, best_cos),
                     raw_score=float(ranking[i]),
                     title=v.paper_titles[i],
                     year=int(v.paper_years[i]) if v.paper_years[i] > 0 else None,
@@ -340,6 +366,22 @@ class Retriever:
                     if j is not None and j not in ids:
                         ids.append(j)
         return [v.concept_names[j - v.n_papers] for j in ids]
+
+
+def _non_increasing(papers: list[ScoredPaper]) -> list[ScoredPaper]:
+    """The papers with their relevance made non-increasing down the list by isotonic regression.
+
+    Pool-adjacent-violators replaces each run that rises against the ranking by its mean: the closest
+    non-increasing sequence in least squares. A running minimum would instead flatten every later paper to
+    the lowest value seen, so one weak paper early on made the whole rest of the list read the same.
+    """
+    if len(papers) < 2:
+        return papers
+    fitted = isotonic_regression([p.score for p in papers], increasing=False).x
+    return [
+        p.model_copy(update={"score": round(float(min(max(f, 0.0), 1.0)), 4)})
+        for p, f in zip(papers, fitted, strict=True)
+    ]
 
 
 def _seed_weights(scores: np.ndarray, how: str, rrf_k: int) -> np.ndarray:

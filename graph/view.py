@@ -98,6 +98,7 @@ class _PaperRow(NamedTuple):
     text: str
     year: int
     category: str
+    physics: int
     text_hash: str
 
 
@@ -125,6 +126,7 @@ def build_view(
         paper_texts=[p.text for p in papers],
         paper_years=np.array([p.year for p in papers], dtype=np.int32),
         paper_categories=[p.category for p in papers],
+        paper_physics=np.array([p.physics for p in papers], dtype=np.int8),
         concept_ids=[c.id for c in concepts],
         concept_names=[c.name for c in concepts],
         concept_types=[c.type for c in concepts],
@@ -156,6 +158,7 @@ def _paper_rows(store: GraphStore) -> list[_PaperRow]:
             p.text,
             p.year or -1,
             p.primary_category or "",
+            -1 if p.in_physics is None else int(p.in_physics),
             p.text_hash(),
         )
         for p in store.iter_papers()

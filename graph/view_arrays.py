@@ -26,7 +26,7 @@ _STRING_LISTS = (  # GraphView's list-of-str fields, as the cache file stores th
     "concept_texts",
     "author_keys",
 )
-_FORMAT = "2"  # bump when the .npz layout changes: older cache files are then ignored, not misread
+_FORMAT = "3"  # bump when the .npz layout changes: older cache files are then ignored, not misread
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class GraphView:
     paper_texts: list[str]
     paper_years: np.ndarray
     paper_categories: list[str]
+    paper_physics: np.ndarray  # int8 per paper: 1 a physics category, 0 none, -1 no categories at all
     concept_ids: list[str]
     concept_names: list[str]
     concept_types: list[str]
@@ -199,6 +200,7 @@ class GraphView:
         arrays: dict[str, np.ndarray] = {
             "meta": np.array([self.index_hash, self.model]),
             "paper_years": self.paper_years,
+            "paper_physics": self.paper_physics,
             "embeddings": self.embeddings,
         }
         for name in _STRING_LISTS:
@@ -238,6 +240,7 @@ class GraphView:
             index_hash=meta[0],
             model=meta[1],
             paper_years=data["paper_years"],
+            paper_physics=data["paper_physics"],
             embeddings=data["embeddings"],
             edges=edges,
             **lists,

@@ -22,6 +22,9 @@ SOURCE_PRIORITY: dict[str, int] = {
     "citations": 6,
 }
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# arXiv archives of the physics a hepgraph user works in (quant-ph and cond-mat are physics too, but
+# their ML papers are not what a particle physicist means by a physics result).
+PHYSICS_ARCHIVES = ("hep-", "physics.", "astro-ph", "nucl-", "gr-qc")
 
 
 class Record(BaseModel):
@@ -141,6 +144,17 @@ class Paper(Record):
     def primary_category(self) -> str | None:
         """The first listed category, arXiv's primary by convention."""
         return self.categories[0] if self.categories else None
+
+    @property
+    def in_physics(self) -> bool | None:
+        """Whether any category is a physics archive (:data:`PHYSICS_ARCHIVES`); None without categories.
+
+        >>> Paper(key="x", categories=["cs.LG", "hep-ex"]).in_physics
+        True
+        """
+        if not self.categories:
+            return None
+        return any(c.startswith(PHYSICS_ARCHIVES) for c in self.categories)
 
     @property
     def text(self) -> str:
