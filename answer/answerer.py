@@ -8,17 +8,26 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from hepgraph.answer.citations import CheckedAnswer, DraftSentence, check_citations, check_sentence
+from hepgraph.answer.aspects import question_aspects
+from hepgraph.answer.citations import (
+    CheckedAnswer,
+    DraftSentence,
+    check_citations,
+    check_sentence,
+    parse_citations,
+)
 from hepgraph.answer.claude_writer import ClaudeWriter
 from hepgraph.answer.followups import FollowupMaker
 from hepgraph.answer.gaps import RELEVANCE_FLOOR, GapFinder
 from hepgraph.answer.graphindex import AnswerIndex, answer_index
 from hepgraph.answer.material import Material, PaperMaterial, WriterOutput, build_material
 from hepgraph.answer.offline import OfflineWriter
+from hepgraph.answer.prose import without_repeats
 from hepgraph.answer.subgraph import build_subgraph
 from hepgraph.errors import LLMError
 from hepgraph.graph.retrieve import Retriever
 from hepgraph.models import ConceptLink, Paper
+from hepgraph.nodes import paper_node
 from hepgraph.protocols import Embedder
 from hepgraph.question import clean_question
 from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source
@@ -46,6 +55,7 @@ class Prepared:
     links: dict[str, list[ConceptLink]]
     material: Material
     index: AnswerIndex
+    gaps: list[str]
     t0: float
 
 
@@ -103,7 +113,7 @@ class Answerer:
         if self.claude is not None and prep.material.papers:
             try:
                 output = yield from self._stream_claude(self.claude, prep.material)
-                checked = check_citations(output.sentences, prep.material.allowed_ids)
+                checked = _checked(output.sentences, prep.material.allowed_ids)
                 if checked.sentences:
                     yield self._finish(prep, "claude", checked, "", output.not_covered)
                     return
@@ -122,13 +132,15 @@ class Answerer:
         """Claude's sentences, each checked as it arrives; returns the whole validated output."""
         allowed = set(material.allowed_ids)
         gen = claude.stream(material)
+        said: list[str] = []
         while True:
             try:
                 draft: DraftSentence = next(gen)
             except StopIteration as stop:
                 return stop.value
             text, _, _ = check_sentence(draft, allowed)
-            if text:
+            if text and without_repeats([*said, text])[1] == 0:  # as the finished answer will be checked
+                said.append(text)
                 yield text + " "
 
     def _prepare(self, question: str, n_sources: int, seed_nodes: Sequence[str]) -> Prepared:
@@ -140,14 +152,35 @@ class Answerer:
         papers = {p.key: p for p in self.store.get_papers(keys)}
         hits = [h for h in retrieval.results if h.arxiv_id][:n_sources]
         links = self.store.links_for_papers([h.key for h in hits])
-        material = build_material(text, retrieval, hits, papers, links, index.concepts)
-        return Prepared(text, retrieval, hits, papers, links, material, index, t0)
+        covers, aspects = self._aspects(retrieval, hits)
+        gaps = GapFinder(index, floor=self.floor).find(retrieval)
+        material = build_material(
+            text, retrieval, hits, papers, links, index.concepts, covers=covers, aspects=aspects, gaps=gaps
+        )
+        if self.claude is not None:  # Claude is shown the sentences the offline writer would pick first
+            material.evidence = self.offline.best_evidence(material)
+        return Prepared(text, retrieval, hits, papers, links, material, index, gaps, t0)
+
+    def _aspects(
+        self, retrieval: RetrievalResult, hits: Sequence[ScoredPaper]
+    ) -> tuple[dict[str, list[str]], list]:
+        """Which sides of the question each source covers, and the question's aspects (join first)."""
+        structures, view = self.retriever.structures, self.retriever.view
+        structure = structures.structure(retrieval.linked_concepts)
+        covered = structures.covered(structure)
+        covers: dict[str, list[str]] = {}
+        for hit in hits:
+            i = view.index_of(paper_node(hit.key))
+            covers[hit.arxiv_id or hit.key] = [s for s, on in covered.items() if i is not None and on[i]]
+        names = {c: view.concept_names[c] for cols in structure.sides.values() for c in cols}
+        order = [h.arxiv_id or h.key for h in hits]
+        return covers, question_aspects(structure, names, covers, order)
 
     def _offline(self, material: Material) -> CheckedAnswer:
         output = self.offline.write(material)
         if output is None:
             return CheckedAnswer()
-        return check_citations(output.sentences, material.allowed_ids)
+        return _checked(output.sentences, material.allowed_ids)
 
     def _finish(
         self,
@@ -157,10 +190,8 @@ class Answerer:
         notice: str,
         uncovered: Sequence[str],
     ) -> Answer:
-        texts = {k: p.text for k, p in prep.papers.items()}
-        gaps = GapFinder(prep.index, floor=self.floor).find(prep.question, prep.retrieval, texts)
         n = len(prep.hits)
-        gaps += [
+        gaps = prep.gaps + [
             f"Not covered by the {n} sources (as the writer read them): {u.rstrip('.')}." for u in uncovered
         ]
         return Answer(
@@ -200,6 +231,22 @@ def _cited_first(hits: Sequence[ScoredPaper], cited: Sequence[str]) -> list[Scor
     """The cited sources (all sources when none is cited): the subgraph shows what the answer rests on."""
     chosen = [h for h in hits if h.arxiv_id in set(cited)]
     return chosen or list(hits)
+
+
+def _checked(sentences: Sequence[DraftSentence], allowed: Sequence[str]) -> CheckedAnswer:
+    """Both writers' drafts checked alike: citations to retrieved papers only, no clause said twice."""
+    checked = check_citations(sentences, allowed)
+    kept, dropped = without_repeats(checked.sentences)
+    if not dropped:
+        return checked
+    cited = list(dict.fromkeys(i for sentence in kept for i in parse_citations(sentence)))
+    return checked.model_copy(
+        update={
+            "sentences": kept,
+            "citations": cited,
+            "dropped_sentences": checked.dropped_sentences + dropped,
+        }
+    )
 
 
 def _fallback_notice(err: LLMError) -> str:

@@ -23,7 +23,7 @@ from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 TOOL_NAME = "write_answer"
 
 ANSWER_TOOL: dict[str, Any] = {
@@ -66,6 +66,7 @@ def render_paper(paper: PaperMaterial) -> str:
     """One paper block of the user message."""
     lines = [
         f"[{paper.arxiv_id}] {paper.title}",
+        f"name it: {paper.name or 'by its title'}",
         f"year: {paper.year or 'unknown'} · category: {paper.category or 'unknown'}"
         f" · relevance: {round(paper.score * 100)}%",
     ]
@@ -76,10 +77,29 @@ def render_paper(paper: PaperMaterial) -> str:
     return "\n".join(lines)
 
 
+def render_aspects(material: Material) -> str:
+    """The aspects block: each aspect, its sources and its best evidence sentences."""
+    blocks = []
+    for aspect in material.aspects:
+        lines = [f"- {aspect.label} ({aspect.kind}): sources " + (", ".join(aspect.papers) or "none")]
+        lines += [f"  [{e.arxiv_id}] {e.sentence}" for e in material.evidence_for(aspect.label)]
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) or "(the question links no concept of the vocabulary: use the papers as ranked)"
+
+
 def render_user(material: Material, template: str) -> str:
-    """Fill the user template with the question and the papers."""
-    papers = "\n\n".join(render_paper(p) for p in material.papers)
-    return template.replace("{{question}}", material.question).replace("{{papers}}", papers)
+    """Fill the user template with the question, its aspects, the graph's gaps and the papers."""
+    fill = {
+        "{{question}}": material.question,
+        "{{aspects}}": render_aspects(material),
+        "{{gaps}}": "\n".join(f"- {g}" for g in material.gaps)
+        or "(nothing: the graph finds every part covered)",
+        "{{papers}}": "\n\n".join(render_paper(p) for p in material.papers),
+    }
+    text = template
+    for placeholder, value in fill.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def parse_tool_output(message: anthropic.types.Message) -> WriterOutput:

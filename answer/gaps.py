@@ -1,10 +1,10 @@
-"""Gaps computed from the graph: what the question asks about that no indexed paper covers.
+"""Gaps computed from the graph: which part of the question no indexed paper covers.
 
-A gap line is written when one of the question's concepts is linked by no stored paper, when two of its
-concepts are never linked by one paper together, or when the only papers that do are ranked below a
-relevance floor for this question; and when a key word of the question appears in none of the retrieved
-papers. Each line gives the numbers and the nearest retrieved papers. Nothing is written when the archive
-covers the question.
+A gap line names the part in concepts, never in words: one of the question's concepts that no stored
+paper links, two of its concepts (its method and its physics goal, when it has both) that no paper links
+together, or a concept or pair whose only papers rank below a relevance floor for this question. Each
+line gives the numbers and the nearest retrieved papers. Nothing is written when the archive covers the
+question.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
 from hepgraph.answer.graphindex import AnswerIndex
-from hepgraph.answer.terms import content_terms, words
+from hepgraph.graph.structure import GOAL_TYPES, METHOD_TYPES
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
 
 RELEVANCE_FLOOR = 0.2
@@ -36,14 +36,8 @@ class GapFinder:
         self.floor = floor
         self.n_nearest = n_nearest
 
-    def find(self, question: str, retrieval: RetrievalResult, texts: Mapping[str, str]) -> list[str]:
-        """Gap lines for ``question``.
-
-        Args:
-            question: the question as asked.
-            retrieval: the retriever's result (linked concepts and scored papers).
-            texts: plain text of the retrieved papers by key, for the key-word check.
-        """
+    def find(self, retrieval: RetrievalResult) -> list[str]:
+        """Gap lines for the question ``retrieval`` answers (its linked concepts and scored papers)."""
         concepts = [
             c
             for c in _unique(retrieval.linked_concepts)
@@ -58,7 +52,8 @@ class GapFinder:
         if unmentioned:
             names = _join([c.name for c in unmentioned])
             lines.append(
-                f"No paper among the {self.index.n_papers:,} indexed mentions {names}" + self._nearest(hits)
+                f"The archive holds no paper on {names}: none of the {self.index.n_papers:,} indexed papers "
+                "treats it" + self._nearest(hits)
             )
         uncovered = {c.id for c in unmentioned}
         for concept in concepts:
@@ -67,14 +62,25 @@ class GapFinder:
                 lines.append(line)
                 uncovered.add(concept.id)
         linked = [c for c in concepts if c.id not in uncovered][:MAX_PAIR_CONCEPTS]
+        methods = [c for c in linked if c.type in METHOD_TYPES]
+        goals = [c for c in linked if c.type in GOAL_TYPES]
+        if methods and goals:  # the question's join: one line for its method side and its goal side
+            line = self._pair_gap(
+                self._specific(methods), self._specific(goals), scores, hits, methods, goals
+            )
+            return [*lines, line] if line else lines
         for a, b in itertools.combinations(linked, 2):
             line = self._pair_gap(a, b, scores, hits)
             if line:
                 lines.append(line)
-        term_line = self._term_gap(question, concepts, hits, texts)
-        if term_line:
-            lines.append(term_line)
         return lines
+
+    def _specific(self, concepts: Sequence[LinkedConcept]) -> LinkedConcept:
+        """The concept fewest papers link: what a side is named by."""
+        return min(concepts, key=lambda c: (len(self.index.papers_linking(c.id)), c.id))
+
+    def _linking_any(self, concepts: Sequence[LinkedConcept]) -> set[str]:
+        return set().union(*(self.index.papers_linking(c.id) for c in concepts))
 
     def _nearest(self, hits: Sequence[ScoredPaper], pool: set[str] | None = None) -> str:
         chosen = [h for h in hits if pool is None or h.key in pool][: self.n_nearest]
@@ -92,20 +98,29 @@ class GapFinder:
         n = self.index.n_papers
         if max(scores.get(k, 0.0) for k in papers) < self.floor:
             return (
-                f"Only {len(papers):,} of the {n:,} indexed papers mention {concept.name}, none of them "
+                f"Only {len(papers):,} of the {n:,} indexed papers treat {concept.name}, none of them "
                 f"ranked above {self.floor:.0%} for this question" + self._nearest(hits, papers)
             )
         return ""
 
     def _pair_gap(
-        self, a: LinkedConcept, b: LinkedConcept, scores: Mapping[str, float], hits: Sequence[ScoredPaper]
+        self,
+        a: LinkedConcept,
+        b: LinkedConcept,
+        scores: Mapping[str, float],
+        hits: Sequence[ScoredPaper],
+        side_a: Sequence[LinkedConcept] = (),
+        side_b: Sequence[LinkedConcept] = (),
     ) -> str:
-        pa, pb = self.index.papers_linking(a.id), self.index.papers_linking(b.id)
+        """A line when no paper joins ``a`` and ``b`` (or concepts of their sides), or only weak ones do."""
+        pa = self._linking_any(side_a) if side_a else self.index.papers_linking(a.id)
+        pb = self._linking_any(side_b) if side_b else self.index.papers_linking(b.id)
         both = pa & pb
         n = self.index.n_papers
         if not both:
-            return f"No paper among the {n:,} indexed links {a.name} to {b.name}" + self._nearest(
-                hits, pa | pb
+            return (
+                f"The archive does not contain a study of {a.name} for {b.name}: no paper among the {n:,} "
+                "indexed links the two" + self._nearest(hits, pa | pb)
             )
         if max(scores.get(k, 0.0) for k in both) < self.floor:
             return (
@@ -113,38 +128,6 @@ class GapFinder:
                 f"ranked above {self.floor:.0%} for this question" + self._nearest(hits, both)
             )
         return ""
-
-    def _term_gap(
-        self,
-        question: str,
-        concepts: Sequence[LinkedConcept],
-        hits: Sequence[ScoredPaper],
-        texts: Mapping[str, str],
-    ) -> str:
-        """Key words of the question that none of the retrieved papers contains."""
-        if not hits:
-            return ""
-        concept_terms = (
-            set().union(*(content_terms(self._surface(c)) for c in concepts)) if concepts else set()
-        )
-        paper_terms = set().union(*(content_terms(texts.get(h.key, h.title)) for h in hits))
-        missing: list[str] = []
-        for word in dict.fromkeys(w for w in words(question) if len(w) >= 4):
-            stems = content_terms(word)
-            if stems and not stems & concept_terms and not stems & paper_terms:
-                missing.append(word)
-        if not missing:
-            return ""
-        quoted = _join([f"“{w}”" for w in missing[:3]])
-        return (
-            f"None of the {len(hits)} papers retrieved for this question mentions {quoted}"
-            + self._nearest(hits)
-        )
-
-    def _surface(self, concept: LinkedConcept) -> str:
-        known = self.index.concepts.get(concept.id)
-        forms: Iterable[str] = [concept.name, *(known.aliases + known.acronyms if known else [])]
-        return " ".join(forms)
 
 
 def _join(names: Sequence[str]) -> str:

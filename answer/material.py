@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hepgraph.answer.aspects import Aspect
 from hepgraph.answer.citations import DraftSentence
+from hepgraph.answer.prose import paper_name
 from hepgraph.models import Concept, ConceptLink, Paper
 from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
 
@@ -30,6 +32,14 @@ class EvidenceSentence(_Model):
     sentence: str
 
 
+class AspectEvidence(_Model):
+    """A sentence of a source judged best for one aspect of the question (the offline writer's scoring)."""
+
+    aspect: str
+    arxiv_id: str
+    sentence: str
+
+
 class PaperMaterial(_Model):
     """One retrieved paper as the writer sees it."""
 
@@ -40,16 +50,26 @@ class PaperMaterial(_Model):
     category: str | None = None
     score: float
     abstract: str = ""
+    name: str = Field("", description="how a sentence names the paper: 'Lovelace et al.', 'the CMS ...'")
+    plural: bool = Field(True, description="whether that name takes a plural verb")
+    covers: list[str] = Field(default_factory=list, description="the question's sides it covers")
     concepts: list[str] = Field(default_factory=list, description="names of the concepts that linked it")
     evidence: list[EvidenceSentence] = Field(default_factory=list)
 
 
 class Material(_Model):
-    """The question, its linked concepts and the papers a writer may cite."""
+    """The question, its linked concepts, its aspects and gaps, and the papers a writer may cite."""
 
     question: str
     papers: list[PaperMaterial] = Field(default_factory=list)
     linked_concepts: list[LinkedConcept] = Field(default_factory=list)
+    aspects: list[Aspect] = Field(default_factory=list, description="the question's parts, join first")
+    gaps: list[str] = Field(default_factory=list, description="what the graph shows no source covers")
+    evidence: list[AspectEvidence] = Field(default_factory=list, description="best sentences per aspect")
+
+    def evidence_for(self, label: str) -> list[AspectEvidence]:
+        """The best evidence sentences of one aspect, best first."""
+        return [e for e in self.evidence if e.aspect == label]
 
     @property
     def allowed_ids(self) -> list[str]:
@@ -97,16 +117,22 @@ def paper_material(
     links: Sequence[ConceptLink],
     concepts: Mapping[str, Concept],
     preferred: set[str],
+    covers: Sequence[str] = (),
 ) -> PaperMaterial:
     """Combine a retrieval hit with the stored paper and its concept links."""
+    title = (paper.title_text if paper else "") or hit.title
+    name, plural = paper_name(paper.authors if paper else [], title)
     return PaperMaterial(
         key=hit.key,
         arxiv_id=hit.arxiv_id or hit.key,
-        title=(paper.title_text if paper else "") or hit.title,
+        title=title,
         year=(paper.year if paper else None) or hit.year,
         category=(paper.primary_category if paper else None) or hit.category,
         score=hit.score,
         abstract=paper.abstract_text if paper else "",
+        name=name,
+        plural=plural,
+        covers=list(covers),
         concepts=list(hit.concepts),
         evidence=_evidence(links, concepts, preferred),
     )
@@ -119,13 +145,28 @@ def build_material(
     papers: Mapping[str, Paper],
     links: Mapping[str, Sequence[ConceptLink]],
     concepts: Mapping[str, Concept],
+    *,
+    covers: Mapping[str, Sequence[str]] | None = None,
+    aspects: Sequence[Aspect] = (),
+    gaps: Sequence[str] = (),
 ) -> Material:
-    """The writer's material for ``hits`` (the sources), with their stored text and evidence."""
+    """The writer's material for ``hits`` (the sources), with their stored text, evidence and structure."""
     preferred = {c.id for c in retrieval.linked_concepts}
+    covers = covers or {}
     return Material(
         question=question,
         papers=[
-            paper_material(h, papers.get(h.key), links.get(h.key, []), concepts, preferred) for h in hits
+            paper_material(
+                h,
+                papers.get(h.key),
+                links.get(h.key, []),
+                concepts,
+                preferred,
+                covers.get(h.arxiv_id or "", ()),
+            )
+            for h in hits
         ],
         linked_concepts=list(retrieval.linked_concepts),
+        aspects=list(aspects),
+        gaps=list(gaps),
     )

@@ -85,10 +85,17 @@ def _answer(material: Material, extra: list[dict[str, Any]] | None = None) -> di
 
 
 # -- tests ---------------------------------------------------------------------------------------------
-def test_prompt_file_has_both_sections_and_placeholders() -> None:
-    system, user = load_prompt("v1")
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_prompt_file_has_both_sections_and_placeholders(version: str) -> None:
+    system, user = load_prompt(version)
     assert "only material" in system and "[2411.09296]" in system
     assert "{{question}}" in user and "{{papers}}" in user
+
+
+def test_the_current_prompt_carries_the_questions_structure() -> None:
+    system, user = load_prompt()
+    assert "{{aspects}}" in user and "{{gaps}}" in user
+    assert "Open with one sentence that answers the question" in system
 
 
 def test_normal_answer_goes_through_the_sdk(stub: StubAnthropic, material: Material) -> None:
@@ -249,6 +256,24 @@ def test_answerer_uses_claude_and_counts_removed_citations(tiny_env: Any, stub: 
     assert any("pile-up robustness" in g for g in answer.gaps)
     user = stub.requests[0]["json"]["messages"][0]["content"]
     assert all(f"[{s.arxiv_id}]" in user for s in answer.sources)
+
+
+def test_claude_is_given_the_aspects_their_best_evidence_and_the_graphs_gaps(
+    tiny_env: Any, stub: StubAnthropic
+) -> None:
+    stub.push(Reply(200, _tiny_reply()))
+    question = "Can an autoencoder help jet tagging?"  # the tiny graph never joins the two
+    answer = _answerer(tiny_env, stub).ask(question)
+    user = stub.requests[0]["json"]["messages"][0]["content"]
+    aspects = user.split("The question's aspects", 1)[1].split("What the graph shows", 1)[0]
+    assert "- autoencoder for jet tagging (join): sources none" in aspects
+    assert "- autoencoder (method): sources 2301.00001" in aspects
+    assert aspects.count("\n  [") >= 2  # the best evidence sentences, with their ids
+    gaps = user.split("What the graph shows the archive does not cover:", 1)[1].split("Papers retrieved", 1)[
+        0
+    ]
+    assert "The archive does not contain a study of autoencoder for jet tagging" in gaps
+    assert any(g.startswith("The archive does not contain a study of autoencoder") for g in answer.gaps)
 
 
 def test_answerer_rate_limited_once_still_uses_claude(tiny_env: Any, stub: StubAnthropic) -> None:

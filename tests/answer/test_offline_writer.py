@@ -44,13 +44,15 @@ def test_every_sentence_is_cited_to_a_retrieved_paper(
 @pytest.mark.corpus
 def test_sentences_are_taken_from_the_cited_paper(answerer: Answerer, slice_env: Any) -> None:
     answer = answerer.ask(QUESTIONS[1])
-    texts = {p.arxiv_id: p.text for p in slice_env.store.get_papers(answer.citations)}
+    papers = {p.arxiv_id: p for p in slice_env.store.get_papers(answer.citations)}
     for sentence in split_sentences(answer.answer):
         (cited,) = parse_citations(sentence)
-        own = content_terms(sentence.rsplit("[", 1)[0]) - content_terms(
-            "In addition Relatedly Along the same lines On the authors their"
-        )
-        paper = content_terms(texts[cited])
+        body = sentence.rsplit("[", 1)[0]
+        if body.startswith("On "):  # the aspect's lead-in ("On <method> for <goal>, ...") is ours
+            body = body.split(", ", 1)[1]
+        names = " ".join(a.name for a in papers[cited].authors[:1])
+        own = content_terms(body) - content_terms(f"according to et al their they {names}")
+        paper = content_terms(papers[cited].text)
         assert len(own & paper) >= 0.9 * len(own), sentence
 
 
@@ -119,9 +121,12 @@ def test_title_only_sources_are_named_as_titles_not_findings() -> None:
     out = OfflineWriter(None).write(material)
     assert out is not None and len(out.sentences) == 1
     sentence = out.sentences[0]
-    assert sentence.citations == ["2106.05285", "2110.11377", "2312.09290"]  # the best three, in rank order
-    assert all(f"\u201c{p.title}\u201d (2021) [{p.arxiv_id}]" in sentence.text for p in TITLE_ONLY[:3])
-    assert "only the titles" in sentence.text and "2211.15380" not in sentence.text
+    # The titles sharing two or more of the question's words, in rank order: "CaloFlow II: Even Faster and
+    # Still Accurate Generation of Calorimeter Showers" shares only "calorimeter".
+    named = [TITLE_ONLY[0], TITLE_ONLY[2], TITLE_ONLY[3]]
+    assert sentence.citations == [p.arxiv_id for p in named]
+    assert all(f"\u201c{p.title}\u201d (2021) [{p.arxiv_id}]" in sentence.text for p in named)
+    assert "only the titles" in sentence.text and "2110.11377" not in sentence.text
     checked = check_citations(out.sentences, material.allowed_ids)
     assert checked.sentences == [sentence.text] and checked.citations == sentence.citations
 
@@ -142,9 +147,13 @@ def test_titles_only_fill_a_short_answer() -> None:
     assert 1 <= len(quoted) <= 2 and all(
         s.citations == ["2106.05285"] for s in quoted
     )  # two per paper at most
-    assert titles.citations == ["2110.11377", "2312.09290", "2211.15380"]
+    assert titles.citations == ["2110.11377", "2211.15380"]  # CaloQVAE's title shares one word only
     three = _paper("2110.11377", "CaloFlow II", 0.8, abstract.replace("electromagnetic", "charged"))
     long = Material(question=short.question, papers=[full, three, *TITLE_ONLY[2:]])
     out = OfflineWriter(None).write(long)
     assert out is not None and len(out.sentences) >= 3
-    assert not any("only the title" in s.text for s in out.sentences)  # enough quoted findings: no title line
+    *found, listed = out.sentences
+    assert all(s.citations[0] in {"2106.05285", "2110.11377"} for s in found)  # findings first
+    assert listed.text.startswith("By title only, the archive also lists") and listed.citations == [
+        "2211.15380"
+    ]
