@@ -336,11 +336,7 @@ class EmbeddedStore:
             msg = f"meta key {key!r} is reserved (leading '_'); choose a name without it"
             raise GraphStoreError(msg)
         with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            conn.execute(sq.SET_META, (key, value))
 
     # -- console ----------------------------------------------------------------------------------------
     def console_query(self, query: str, *, row_limit: int, timeout_s: float) -> ConsoleAnswer:
@@ -368,13 +364,32 @@ class EmbeddedStore:
                 raise GraphStoreError(msg) from e
 
     def index_hash(self) -> str:
-        """SHA-1 of everything retrieval reads; recomputed only after a write (any process's)."""
+        """SHA-1 of everything retrieval reads; recomputed only after a write (any process's).
+
+        A writable store records the hash with the write counter it belongs to; a reader reuses it.
+        """
         with self._lock:
             counter = self.get_meta(sq.WRITE_COUNTER) or "0"
             if self._hash_cache is None or self._hash_cache[0] != counter:
-                try:
-                    self._hash_cache = (counter, sq.content_hash(self._conn))
-                except sqlite3.Error as e:
-                    msg = f"cannot hash graph store {self.path}: {e}"
-                    raise GraphStoreError(msg) from e
+                recorded_counter, _, recorded = (self.get_meta(sq.CONTENT_HASH) or "").partition(":")
+                fresh = recorded and recorded_counter == counter
+                self._hash_cache = (counter, recorded) if fresh else self._hash_content()
             return self._hash_cache[1]
+
+    def _hash_content(self) -> tuple[str, str]:
+        """(write counter, content hash) read in one transaction, so the two belong together."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (sq.WRITE_COUNTER,)).fetchone()
+            counter = row[0] if row else "0"
+            digest = sq.content_hash(conn)
+            if not self.read_only:  # recorded without bumping the counter: it is not a write to the content
+                conn.execute(sq.SET_META, (sq.CONTENT_HASH, f"{counter}:{digest}"))
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            msg = f"cannot hash graph store {self.path}: {e}"
+            raise GraphStoreError(msg) from e
+        return str(counter), digest

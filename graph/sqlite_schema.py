@@ -24,6 +24,12 @@ from pathlib import Path
 SCHEMA_VERSION = "2"  # 2: links.via (who made a link)
 # Meta keys starting with "_" are the store's own bookkeeping and stay out of index_hash().
 WRITE_COUNTER = "_write_counter"
+# "<write counter>:<sha1>": the last content hash a writer computed, so a reader that opens the store
+# read-only (every question) does not re-hash an unchanged store.
+CONTENT_HASH = "_content_hash"
+SET_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

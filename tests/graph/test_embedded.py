@@ -256,6 +256,26 @@ def test_read_only_store_reads_and_refuses_writes(store: EmbeddedStore, tmp_path
         EmbeddedStore(tmp_path / "absent.sqlite", read_only=True)
 
 
+def test_a_reader_reuses_the_hash_the_writer_recorded_until_the_next_write(store: EmbeddedStore) -> None:
+    """Questions open the store read-only: no re-hash of an unchanged store, no trust in a stale hash."""
+    from hepgraph.graph import sqlite_schema as sq
+
+    store.upsert_records([ARXIV])
+    h1 = store.index_hash()
+    counter = store.get_meta(sq.WRITE_COUNTER)
+    assert store.get_meta(sq.CONTENT_HASH) == f"{counter}:{h1}"
+    with sqlite3.connect(store.path) as raw:  # a recorded hash is taken as is while the counter matches
+        raw.execute("UPDATE meta SET value = ? WHERE key = ?", (f"{counter}:recorded", sq.CONTENT_HASH))
+    reader = EmbeddedStore(store.path, read_only=True)
+    assert reader.index_hash() == "recorded"
+    store.upsert_records([rec(arxiv_id="2501.00001", title="Other", location="line 2")])
+    h2 = reader.index_hash()  # the write bumped the counter: the reader hashes the content itself
+    assert h2 not in {"recorded", h1}
+    assert h2 == sq.content_hash(store._conn)
+    assert reader.get_meta(sq.CONTENT_HASH) == f"{counter}:recorded"  # a reader never writes
+    reader.close()
+
+
 def test_stats_count_distinct_authors_and_abstracts(store: EmbeddedStore) -> None:
     store.upsert_records(
         [ARXIV, rec(arxiv_id="2501.00001", location="line 2", authors=[Author(name="Ada Lovelace")])]
