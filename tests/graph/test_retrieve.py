@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import doctest
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hepgraph.errors import QueryError
-from hepgraph.graph.retrieve import RetrievalConfig, Retriever
+from hepgraph.graph import retrieve as retrieve_module
+from hepgraph.graph.retrieve import RetrievalConfig, Retriever, non_increasing_fit
 from hepgraph.nodes import QUESTION_NODE
 from hepgraph.pipeline.runtime import build_retriever
 from hepgraph.results import RetrievalResult
@@ -227,3 +233,20 @@ def test_inflow_cut_keeps_the_exact_order_of_the_strongest_predecessors(retrieve
         cut = PathFinder(retriever.view, PT, mass, {})
         cut.INFLOW_LIMIT = limit
         assert cut._inflow(hub) == order[:limit]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=0.0, max_value=1.0, allow_nan=False), min_size=1, max_size=40))
+def test_relevance_fit_is_scipys_isotonic_regression(values: list[float]) -> None:
+    """The hand-written pool-adjacent-violators gives what scipy.optimize gives, and is non-increasing."""
+    from scipy.optimize import isotonic_regression
+
+    fitted = non_increasing_fit(values)
+    expected = isotonic_regression(values, increasing=False).x
+    assert len(fitted) == len(values)
+    assert max(abs(a - b) for a, b in zip(fitted, expected, strict=True)) < 1e-9
+    assert all(a >= b for a, b in itertools.pairwise(fitted))
+
+
+def test_retrieve_doctests() -> None:
+    assert doctest.testmod(retrieve_module).failed == 0
