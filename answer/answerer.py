@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hepgraph.answer.aspects import question_aspects
 from hepgraph.answer.citations import (
@@ -16,7 +16,6 @@ from hepgraph.answer.citations import (
     check_sentence,
     parse_citations,
 )
-from hepgraph.answer.claude_writer import ClaudeWriter
 from hepgraph.answer.followups import FollowupMaker
 from hepgraph.answer.gaps import RELEVANCE_FLOOR, GapFinder
 from hepgraph.answer.graphindex import AnswerIndex, answer_index
@@ -33,6 +32,9 @@ from hepgraph.question import clean_question
 from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
+
+if TYPE_CHECKING:  # the SDK loads only when a key is set: an offline question never pays its import
+    from hepgraph.answer.claude_writer import ClaudeWriter
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class Answerer:
         self.floor = floor
         self.claude: ClaudeWriter | None = None
         if settings is not None and settings.anthropic_api_key is not None:
+            from hepgraph.answer.claude_writer import ClaudeWriter
+
             self.claude = ClaudeWriter(settings)
 
     def ask(self, question: str, *, n_sources: int = 8, seed_nodes: Sequence[str] = ()) -> Answer:

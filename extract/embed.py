@@ -74,6 +74,11 @@ class SentenceTransformerEmbedder:
         self.dim = int(dim or 0)
         logger.info("loaded embedding model %s from %s (dim %d)", model, path, self.dim)
 
+    @property
+    def model(self):  # noqa: ANN201 - a SentenceTransformer; its import costs seconds, so no annotation import
+        """The loaded sentence-transformers model (the ONNX export reads its modules)."""
+        return self._model
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` in batches; vectors are L2-normalised so a dot product is the cosine."""
         if not texts:

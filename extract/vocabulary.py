@@ -247,9 +247,13 @@ def _content_hash(concepts: list[Concept]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the same safe subset, read several times faster.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         msg = f"{path}: YAML syntax error ({e}); fix the YAML (quote strings holding ':', '#', '[' or '\\')"
         raise ConfigError(msg) from e

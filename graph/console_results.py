@@ -1,4 +1,8 @@
-"""Console answers as tables plus drawable nodes and edges, from grand-cypher results or Neo4j values."""
+"""Console answers as tables plus drawable nodes and edges: the shared shape, and grand-cypher's results.
+
+Neo4j's values are converted in :mod:`hepgraph.graph.neo4j_results`, so the embedded path never imports
+the driver.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,16 @@ import logging
 import re
 from typing import Any
 
-from neo4j.graph import Node, Path, Relationship
-
 from hepgraph.graph.console_guard import query_tokens
-from hepgraph.nodes import author_node, concept_node, paper_node, split_node
+from hepgraph.nodes import split_node
 from hepgraph.results import SubgraphEdge, SubgraphNode
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["from_grandcypher", "from_neo4j"]
+__all__ = ["KIND_TYPE", "finish", "from_grandcypher", "json_props"]
 
 _INTERNAL = {"__labels__", "_id", "_from", "_to"}
-_KIND_TYPE = {"paper": "paper", "concept": "concept", "author": "author"}
+KIND_TYPE = {"paper": "paper", "concept": "concept", "author": "author"}
 
 
 def _column_order(query: str, keys: list[str]) -> list[str]:
@@ -54,7 +56,7 @@ def _node_from_id(node_id: str) -> SubgraphNode:
         kind, bare = split_node(node_id)
     except ValueError:
         kind, bare = "node", node_id
-    return SubgraphNode(id=node_id, label=bare, type=_KIND_TYPE.get(kind, "node"))
+    return SubgraphNode(id=node_id, label=bare, type=KIND_TYPE.get(kind, "node"))
 
 
 def _plain(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, SubgraphEdge]) -> Any:
@@ -64,7 +66,7 @@ def _plain(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, Subgra
         node_id = value["_id"]
         label = value.get("title") or value.get("name") or value.get("key") or node_id
         nodes[node_id] = SubgraphNode(
-            id=node_id, label=str(label), type=_KIND_TYPE.get(split_node(node_id)[0], "node")
+            id=node_id, label=str(label), type=KIND_TYPE.get(split_node(node_id)[0], "node")
         )
         return {"labels": labels, **{k: v for k, v in value.items() if k not in _INTERNAL}}
     if isinstance(value, dict) and "_from" in value:
@@ -80,7 +82,8 @@ def _plain(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, Subgra
     return value
 
 
-def _finish(columns: list[str], rows: list[list[Any]], truncated: bool, nodes: dict, edges: dict) -> dict:
+def finish(columns: list[str], rows: list[list[Any]], truncated: bool, nodes: dict, edges: dict) -> dict:
+    """ConsoleAnswer fields from converted rows and the nodes and edges collected while converting."""
     for edge in edges.values():  # an edge returned without its end nodes still draws
         for end in (edge.source, edge.target):
             nodes.setdefault(end, _node_from_id(end))
@@ -104,52 +107,12 @@ def from_grandcypher(query: str, raw: dict, row_limit: int) -> dict:
         [_plain(by_name[c][i] if i < len(by_name[c]) else None, nodes, edges) for c in columns]
         for i in range(min(n, row_limit))
     ]
-    return _finish(columns, rows, n > row_limit, nodes, edges)
+    return finish(columns, rows, n > row_limit, nodes, edges)
 
 
-def _neo4j_node_id(node: Any) -> str:
-    props = dict(node.items())
-    labels = set(node.labels)
-    if "Paper" in labels and "key" in props:
-        return paper_node(props["key"])
-    if "Concept" in labels and "id" in props:
-        return concept_node(props["id"])
-    if "Author" in labels and "key" in props:
-        return author_node(props["key"])
-    return f"n:{node.element_id}"
-
-
-def _neo4j_value(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, SubgraphEdge]) -> Any:
-    if isinstance(value, Node):
-        node_id = _neo4j_node_id(value)
-        props = {k: v for k, v in value.items() if k != "embedding"}
-        label = props.get("title") or props.get("name") or props.get("key") or node_id
-        kind = "node" if node_id.startswith("n:") else _KIND_TYPE[split_node(node_id)[0]]
-        nodes[node_id] = SubgraphNode(id=node_id, label=str(label), type=kind)
-        return {"labels": sorted(value.labels), **_json_props(props)}
-    if isinstance(value, Relationship):
-        src, dst = _neo4j_node_id(value.start_node), _neo4j_node_id(value.end_node)
-        edges[(src, value.type, dst)] = SubgraphEdge(source=src, target=dst, rel=value.type)
-        return {"type": value.type, **_json_props(dict(value.items()))}
-    if isinstance(value, Path):
-        return [_neo4j_value(v, nodes, edges) for v in (*value.nodes, *value.relationships)]
-    if isinstance(value, list | tuple):
-        return [_neo4j_value(v, nodes, edges) for v in value]
-    if isinstance(value, dict):
-        return {k: _neo4j_value(v, nodes, edges) for k, v in value.items()}
-    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
-
-
-def _json_props(props: dict[str, Any]) -> dict[str, Any]:
+def json_props(props: dict[str, Any]) -> dict[str, Any]:
+    """Properties with values JSON cannot hold (dates, points) as their text."""
     return {
         k: v if v is None or isinstance(v, bool | int | float | str | list) else str(v)
         for k, v in props.items()
     }
-
-
-def from_neo4j(columns: list[str], values: list[list[Any]], truncated: bool) -> dict:
-    """Neo4j columns and record values as ConsoleResult fields (nodes, relationships, paths drawn)."""
-    nodes: dict[str, SubgraphNode] = {}
-    edges: dict[tuple, SubgraphEdge] = {}
-    rows = [[_neo4j_value(v, nodes, edges) for v in row] for row in values]
-    return _finish(list(columns), rows, truncated, nodes, edges)

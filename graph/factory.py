@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hepgraph.errors import ConfigError, StoreMissingError
 from hepgraph.graph.embedded import EmbeddedStore
-from hepgraph.graph.neo4j import Neo4jStore
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
 
@@ -39,6 +38,8 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
                 "export NEO4J_URI=neo4j://host:7687 (and NEO4J_PASSWORD)"
             )
             raise ConfigError(msg)
+        from hepgraph.graph.neo4j import Neo4jStore  # the driver loads only for this backend
+
         return Neo4jStore.from_settings(settings, read_only=read_only)
     msg = f"unknown backend {settings.backend!r}: use 'embedded' or 'neo4j'"
     raise ConfigError(msg)

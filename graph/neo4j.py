@@ -22,7 +22,7 @@ from hepgraph.batching import batched
 from hepgraph.errors import GraphStoreError, QueryError
 from hepgraph.graph import cypher as q
 from hepgraph.graph import neo4j_rows as rows
-from hepgraph.graph.console_results import from_neo4j
+from hepgraph.graph.neo4j_results import from_neo4j
 from hepgraph.merge import record_identity
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
 from hepgraph.settings import Settings

@@ -6,12 +6,14 @@ their Protocols (the embedder and the build's concept matcher), and the Answerer
 
 from __future__ import annotations
 
-from spacy.language import Language
+import logging
+from typing import TYPE_CHECKING
 
 from hepgraph.answer.answerer import Answerer
 from hepgraph.extract.embed import SentenceTransformerEmbedder
 from hepgraph.extract.mentions import MentionExtractor
 from hepgraph.extract.nlp import load_pipeline
+from hepgraph.extract.onnx_embed import OnnxEmbedder, export_onnx, exportable, onnx_path
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.factory import open_store
 from hepgraph.graph.retrieve import RetrievalConfig, Retriever
@@ -20,10 +22,35 @@ from hepgraph.protocols import Embedder
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
 
+if TYPE_CHECKING:  # spaCy is imported through hepgraph.extract, which keeps torch out of its import
+    from spacy.language import Language
+
+logger = logging.getLogger(__name__)
+
 
 def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The embedding model the store was built with (``settings.embedding_model``)."""
     return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+
+
+def load_query_embedder(settings: Settings) -> Embedder:
+    """The embedder for questions: the model's ONNX export when cached, else the model itself.
+
+    Without an export, the model is loaded and exported into ``settings.cache_dir`` so the next process
+    starts in a fraction of the time; a cache it may not write (a shared, read-only home) only costs that.
+    """
+    path = onnx_path(settings.cache_dir, settings.embedding_model)
+    if path.is_file():
+        return OnnxEmbedder(path, settings.embedding_model, batch_size=settings.embedding_batch_size)
+    embedder = load_embedder(settings)
+    if exportable(embedder):
+        try:
+            export_onnx(embedder, path)
+        except OSError as err:
+            logger.warning(
+                "could not cache the query encoder at %s (%s); questions load the full model", path, err
+            )
+    return embedder
 
 
 def build_retriever(
@@ -39,7 +66,7 @@ def build_retriever(
 
     ``vocabulary`` and ``nlp`` default to the shipped vocabulary and ``settings.spacy_model``.
     """
-    embedder = embedder if embedder is not None else load_embedder(settings)
+    embedder = embedder if embedder is not None else load_query_embedder(settings)
     vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
     matcher = MentionExtractor(vocabulary, nlp if nlp is not None else load_pipeline(settings.spacy_model))
     vectors = concept_matrix(store, vocabulary, embedder, save=not store.read_only)
@@ -55,7 +82,7 @@ def open_retriever(settings: Settings, *, config: RetrievalConfig | None = None)
 
 def build_answerer(store: GraphStore, settings: Settings, *, embedder: Embedder | None = None) -> Answerer:
     """An Answerer over ``store``: graph retriever, shipped vocabulary, the writers ``settings`` allow."""
-    embedder = embedder if embedder is not None else load_embedder(settings)
+    embedder = embedder if embedder is not None else load_query_embedder(settings)
     retriever = build_retriever(store, settings, embedder=embedder)
     return Answerer(retriever, store, settings=settings, embedder=embedder)
 

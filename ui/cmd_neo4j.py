@@ -17,8 +17,6 @@ from rich.table import Table
 
 from hepgraph.errors import ConfigError, HepGraphError
 from hepgraph.graph.factory import open_store
-from hepgraph.graph.neo4j import Neo4jStore
-from hepgraph.pipeline.neo4j_admin import export_neo4j_admin, import_command
 from hepgraph.pipeline.neo4j_copy import copy_store
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
@@ -59,7 +57,7 @@ def push(
         if not settings.neo4j_uri:
             msg = "push needs NEO4J_URI (and NEO4J_PASSWORD): export NEO4J_URI=neo4j://localhost:7687"
             raise ConfigError(msg)
-        target = Neo4jStore.from_settings(settings)
+        target = open_store(settings.model_copy(update={"backend": "neo4j"}))
         target.ensure_schema()
         with _progress(console) as progress:
             tasks: dict[str, Any] = {}
@@ -87,6 +85,9 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="Export format (only neo4j-admin).")] = "neo4j-admin",
 ) -> None:
     """Write the embedded graph as CSV files for `neo4j-admin database import full`."""
+    # Here, not at the top: its row mapping imports the driver, which no other command should pay for.
+    from hepgraph.pipeline.neo4j_admin import export_neo4j_admin, import_command
+
     settings: Settings = ctx.obj
     if fmt != "neo4j-admin":
         msg = f"unknown format {fmt!r}: use neo4j-admin"

@@ -16,7 +16,7 @@ import streamlit as st
 from hepgraph.answer.answerer import Answerer
 from hepgraph.graph.explore import ExploreIndex
 from hepgraph.graph.factory import open_store
-from hepgraph.pipeline.runtime import build_answerer, load_embedder
+from hepgraph.pipeline.runtime import build_answerer, load_query_embedder
 from hepgraph.protocols import Embedder
 from hepgraph.results import Answer
 from hepgraph.settings import Settings
@@ -45,8 +45,8 @@ def _open_store(_settings: Settings, where: str) -> GraphStore:
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
 def get_embedder(_settings: Settings, model: str) -> Embedder:
-    """The sentence-transformers model (loaded once per process)."""
-    return load_embedder(_settings)
+    """The question embedder (loaded once per process; see load_query_embedder)."""
+    return load_query_embedder(_settings)
 
 
 def get_answerer(settings: Settings) -> Answerer:
