@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from hepgraph.errors import HepGraphError
 from hepgraph.settings import Settings
 
+logger = logging.getLogger(__name__)
+
+WARM_THREAD = "hepgraph-warm-up"
 APP_FILE = Path(__file__).resolve().parent / "app.py"
 
 
-def streamlit_command(settings: Settings, *, host: str | None = None, port: int | None = None) -> list[str]:
-    """The `streamlit run` command line for the app: headless, no telemetry, no developer toolbar.
+def streamlit_args(settings: Settings, *, host: str | None = None, port: int | None = None) -> list[str]:
+    """The arguments of `streamlit run` for the app: headless, no telemetry, no developer toolbar.
 
     ``host`` and ``port`` default to the settings' (127.0.0.1:8501 unless configured).
     """
     host, port = host or settings.ui_host, port or settings.ui_port
     return [
-        sys.executable,
-        "-m",
-        "streamlit",
         "run",
         str(APP_FILE),
         "--server.address",
@@ -43,6 +45,32 @@ def streamlit_command(settings: Settings, *, host: str | None = None, port: int 
     ]
 
 
+class _NoContextWarning(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warning in the warm-up thread (it runs outside a page)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            threading.current_thread().name == WARM_THREAD and "ScriptRunContext" in record.getMessage()
+        )
+
+
+def warm_up() -> None:
+    """Load the store, models and graph view into the app's shared resources, before any page asks.
+
+    Runs in a thread of the server process, so the first question does not pay for the loading
+    (seconds); a question that arrives sooner waits on the same cache entry instead of loading twice.
+    """
+    from hepgraph.ui import resources
+
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        _NoContextWarning()
+    )
+    try:
+        resources.get_answerer(resources.get_settings())
+    except HepGraphError as err:  # no store yet, say: the page shows the error and its fix
+        logger.info("warm-up skipped: %s", err)
+
+
 def ui(
     ctx: typer.Context,
     host: Annotated[
@@ -54,19 +82,15 @@ def ui(
     settings: Settings = ctx.obj
     host, port = host or settings.ui_host, port or settings.ui_port
     # The app reads settings from the environment, so --home/--backend travel as variables.
-    env = {**os.environ, "HEPGRAPH_HOME": str(settings.home), "HEPGRAPH_BACKEND": settings.backend}
+    os.environ.update(HEPGRAPH_HOME=str(settings.home), HEPGRAPH_BACKEND=settings.backend)
     typer.echo(f"hepgraph UI on http://{host}:{port}  (Ctrl-C stops it)")
-    cmd = streamlit_command(settings, host=host, port=port)
-    if os.name == "posix":
-        # Become the server: a signal to `hepgraph ui` (Ctrl-C, a test's terminate) then stops streamlit
-        # itself instead of leaving an orphaned server holding the port.
-        sys.stdout.flush()
-        os.execve(cmd[0], cmd, env)
-    try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:  # Ctrl-C reaches streamlit too; it stops cleanly, so do we
-        code = 0
-    raise typer.Exit(code)
+    # The server runs in this process (Streamlit's own CLI entry, with our arguments) so the warm-up
+    # thread fills the same resource cache the pages read; Ctrl-C and SIGTERM reach Streamlit directly.
+    threading.Thread(target=warm_up, name=WARM_THREAD, daemon=True).start()
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = ["streamlit", *streamlit_args(settings, host=host, port=port)]
+    streamlit_cli.main()
 
 
 def register(app: typer.Typer) -> None:

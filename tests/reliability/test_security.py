@@ -159,12 +159,12 @@ def test_the_sql_detector_catches_a_value_in_an_f_string(tmp_path: Path) -> None
 def test_ui_binds_to_localhost_unless_told(tmp_path: Path) -> None:
     """`hepgraph ui` passes --server.address 127.0.0.1 by default and the given host only when told."""
     from hepgraph.settings import Settings
-    from hepgraph.ui.cmd_ui import streamlit_command
+    from hepgraph.ui.cmd_ui import streamlit_args
 
     settings = Settings(home=tmp_path)
-    cmd = streamlit_command(settings, host=settings.ui_host, port=settings.ui_port)
+    cmd = streamlit_args(settings, host=settings.ui_host, port=settings.ui_port)
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
-    told = streamlit_command(settings, host="0.0.0.0", port=9999)
+    told = streamlit_args(settings, host="0.0.0.0", port=9999)
     assert told[told.index("--server.address") + 1] == "0.0.0.0"
 
 
