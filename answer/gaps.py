@@ -2,7 +2,8 @@
 
 A gap line names the part in concepts, never in words: one of the question's concepts that no stored
 paper links, two of its concepts (its method and its physics goal, when it has both) that no paper links
-together, or a concept or pair whose only papers rank below a relevance floor for this question. Each
+together or only one paper does, or a concept or pair whose only papers rank below a relevance floor for
+this question. Each
 line gives the numbers and the nearest retrieved papers. Nothing is written when the archive covers the
 question.
 """
@@ -126,6 +127,13 @@ class GapFinder:
             return (
                 f"Only {len(both):,} of the {n:,} indexed papers link {a.name} to {b.name}, none of them "
                 f"ranked above {self.floor:.0%} for this question" + self._nearest(hits, both)
+            )
+        if len(both) == 1:  # covered, but by one study: what it reports is all the archive has on the join
+            only = next((h for h in hits if h.key in both), None)
+            cited = f" [{only.arxiv_id}]" if only is not None else ""
+            return (
+                f"Only one of the {n:,} indexed papers studies {a.name} together with {b.name}{cited}; "
+                "what it reports is all the archive holds on the two together."
             )
         return ""
 

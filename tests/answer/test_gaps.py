@@ -115,3 +115,35 @@ def test_numbers_are_formatted_with_thousands() -> None:
         "The archive does not contain a study of beta method for alpha topic: no paper among the 14,032 "
         "indexed links the two; the nearest are [2101.00002], [2101.00001]."
     ]
+
+
+def test_a_join_only_one_paper_makes_is_said_with_that_paper() -> None:
+    """One study joining method and goal covers the question thinly: the line names it; two do not."""
+    concepts = {
+        c.id: c
+        for c in (
+            Concept(id="topic:a", type="Topic", name="alpha topic"),
+            Concept(id="method:b", type="Method", name="beta method"),
+        )
+    }
+    index = AnswerIndex(n_papers=14032, concepts=concepts)
+    for key in ("2101.00001", "2101.00002"):
+        index.papers_of["topic:a"].add(key)
+    index.papers_of["method:b"].add("2101.00001")
+    result = RetrievalResult(
+        query="beta method for alpha topic",
+        results=[
+            ScoredPaper(key="2101.00001", arxiv_id="2101.00001", score=0.6),
+            ScoredPaper(key="2101.00002", arxiv_id="2101.00002", score=0.5),
+        ],
+        linked_concepts=[
+            LinkedConcept(id="method:b", name="beta method", type="Method", how="matcher"),
+            LinkedConcept(id="topic:a", name="alpha topic", type="Topic", how="matcher"),
+        ],
+    )
+    assert GapFinder(index).find(result) == [
+        "Only one of the 14,032 indexed papers studies beta method together with alpha topic [2101.00001]; "
+        "what it reports is all the archive holds on the two together."
+    ]
+    index.papers_of["method:b"].add("2101.00002")
+    assert GapFinder(index).find(result) == []
