@@ -87,7 +87,7 @@ class Answerer:
         self.floor = floor
         self.claude: ClaudeWriter | None = None
         if settings is not None and settings.anthropic_api_key is not None:
-            from hepgraph.answer.claude_writer import ClaudeWriter
+            from hepgraph.answer.claude_writer import ClaudeWriter  # the SDK only with a key (see above)
 
             self.claude = ClaudeWriter(settings)
 

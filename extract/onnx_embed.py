@@ -105,6 +105,7 @@ class OnnxEmbedder:
     """
 
     def __init__(self, path: Path, model: str, *, batch_size: int = 64) -> None:
+        # Here, not at the top: the build imports this module and never runs a session.
         import onnxruntime
         from tokenizers import Tokenizer
 

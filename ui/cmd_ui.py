@@ -60,7 +60,7 @@ def warm_up() -> None:
     Runs in a thread of the server process, so the first question does not pay for the loading
     (seconds); a question that arrives sooner waits on the same cache entry instead of loading twice.
     """
-    from hepgraph.ui import resources
+    from hepgraph.ui import resources  # Streamlit and the models: only the UI process pays for them
 
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         _NoContextWarning()
@@ -87,7 +87,7 @@ def ui(
     # The server runs in this process (Streamlit's own CLI entry, with our arguments) so the warm-up
     # thread fills the same resource cache the pages read; Ctrl-C and SIGTERM reach Streamlit directly.
     threading.Thread(target=warm_up, name=WARM_THREAD, daemon=True).start()
-    from streamlit.web import cli as streamlit_cli
+    from streamlit.web import cli as streamlit_cli  # only `hepgraph ui` needs Streamlit's server
 
     sys.argv = ["streamlit", *streamlit_args(settings, host=host, port=port)]
     streamlit_cli.main()
