@@ -62,13 +62,11 @@ def paper_id_rows(paper: Paper, ids: Sequence[str] = ()) -> list[dict[str, str]]
 
 
 def authorship_rows(paper: Paper) -> list[dict[str, Any]]:
-    """WRITE_AUTHORSHIP rows; namesakes in one paper collapse to one WROTE edge (the first position)."""
-    rows: dict[str, dict[str, Any]] = {}
-    for position, author in enumerate(paper.authors):
-        rows.setdefault(
-            author.key, {"paper_key": paper.key, "key": author.key, "name": author.name, "position": position}
-        )
-    return list(rows.values())
+    """WRITE_AUTHORSHIP rows, one per edge of :meth:`Paper.authorship`."""
+    return [
+        {"paper_key": paper.key, "key": author.key, "name": author.name, "position": position}
+        for position, author in paper.authorship()
+    ]
 
 
 def paper_from_map(data: dict[str, Any]) -> Paper:

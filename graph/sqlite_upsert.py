@@ -167,10 +167,9 @@ def _write_papers(conn: sqlite3.Connection, plans: Sequence[PaperPlan]) -> None:
                 p.content_hash(),
             )
         )
-        for pos, a in enumerate(p.authors):
-            if a.key:
-                authors.setdefault(a.key, a.name)
-                wrote.append((a.key, p.key, pos))
+        for pos, a in p.authorship():
+            authors.setdefault(a.key, a.name)
+            wrote.append((a.key, p.key, pos))
     conn.executemany(UPSERT_PAPER, rows)
     conn.executemany("DELETE FROM wrote WHERE paper_key = ?", [(r[0],) for r in rows])
     conn.executemany("INSERT OR IGNORE INTO authors (key, name) VALUES (?, ?)", authors.items())

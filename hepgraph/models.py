@@ -135,6 +135,19 @@ class Paper(Record):
     journal_ref: str | None = None
     sources: list[str] = Field(default_factory=list)
 
+    def authorship(self) -> list[tuple[int, Author]]:
+        """The WROTE edges every store writes: (position, author), one per key, at its first position.
+
+        An author whose name folds to no key (a stray "2)" from a broken list) gets no edge.
+        """
+        seen: set[str] = set()
+        edges = []
+        for position, author in enumerate(self.authors):
+            if author.key and author.key not in seen:
+                seen.add(author.key)
+                edges.append((position, author))
+        return edges
+
     @property
     def year(self) -> int | None:
         """Year of the first version, when known."""

@@ -156,6 +156,14 @@ def _categories(raw: object) -> list[str]:
 
 
 def _authors(obj: dict[str, Any]) -> list[Author]:
+    raw = obj.get("authors")
+    if isinstance(raw, str) and "(" in raw and _well_nested(raw):
+        # arXiv's own parse takes affiliation marks for surnames ("(1)", "(ed)") and affiliations for
+        # authors; the free text, its parentheses dropped, names the people. Where its parentheses are
+        # themselves broken, neither is right and arXiv's parse is kept.
+        from_text = split_author_string(raw)
+        if from_text:
+            return from_text
     parsed = obj.get("authors_parsed")
     if isinstance(parsed, list) and parsed:
         authors = []
@@ -166,8 +174,17 @@ def _authors(obj: dict[str, Any]) -> list[Author]:
                     authors.append(author)
         if authors:
             return authors
-    raw = obj.get("authors")
     return split_author_string(raw) if isinstance(raw, str) else []
+
+
+def _well_nested(text: str) -> bool:
+    """Whether every ")" closes an earlier "(" and all are closed."""
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _first_version_date(versions: object) -> str | None:

@@ -138,7 +138,7 @@ def first_doi(raw: object) -> str | None:
 
 
 def author_from_parts(last: str, first: str = "", suffix: str = "") -> Author | None:
-    """An Author shown as "First Last Suffix", keyed on "Last, First"; None for junk like ":"."""
+    """An Author shown as "First Last Suffix", keyed on "Last, First"; None for junk like ":" or "2)"."""
     last, first, suffix = clean_ws(last), clean_ws(first), clean_ws(suffix)
     name = " ".join(p for p in (first, last, suffix) if p)
     if "\\" in name or "{" in name:
@@ -146,7 +146,7 @@ def author_from_parts(last: str, first: str = "", suffix: str = "") -> Author | 
     if not re.search(r"\w", name):
         return None
     key = author_key(f"{last}, {first}") if last else author_key(name)
-    return Author(name=name, key=key)
+    return Author(name=name, key=key) if key else None
 
 
 def author_from_full_name(full: str) -> Author | None:
@@ -160,7 +160,8 @@ def author_from_full_name(full: str) -> Author | None:
     if _COLLECTIVE.search(full):
         return author_from_parts(full)  # "ATLAS Collaboration" is one name, not given name + surname
     shown = latex_to_text(full) if "\\" in full or "{" in full else full
-    return Author(name=shown, key=author_key(full))
+    key = author_key(full)
+    return Author(name=shown, key=key) if key else None
 
 
 def split_author_string(raw: str) -> list[Author]:

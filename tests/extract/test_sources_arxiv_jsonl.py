@@ -85,6 +85,37 @@ def test_first_version_date_wins_over_update_date() -> None:
     assert (rec.date, rec.updated) == ("2019-05-27", "2020-04")
 
 
+def test_affiliation_marks_are_not_taken_for_authors() -> None:
+    # The shape of arXiv's numbered-affiliation author lists, whose authors_parsed holds "(1)" as a
+    # surname and the affiliations as extra authors (542 snapshot lines carry such a list).
+    line = json.dumps(
+        {
+            "id": "2403.00001",
+            "title": "t",
+            "authors": "Ann B. de Vries (1), Carl Dunn (1, 2), Eve Fox (2) ((1) Some Lab, (2) A University)",
+            "authors_parsed": [
+                ["(1)", "Ann B. de Vries", ""],
+                ["(1", "Carl Dunn", ""],
+                ["2)", "", ""],
+                ["Lab", "Eve Fox (2) ((1) Some", ""],
+                ["University)", "(2) A", ""],
+            ],
+        }
+    )
+    (rec,) = arxiv_jsonl.parse_text(line, "x")
+    assert [a.name for a in rec.authors] == ["Ann B. de Vries", "Carl Dunn", "Eve Fox"]
+    assert [a.key for a in rec.authors] == ["vries_a", "dunn_c", "fox_e"]
+
+
+def test_real_numbered_affiliations_give_the_people(corpus_dir: Path) -> None:
+    with (corpus_dir / "arxiv-hep.jsonl").open(encoding="utf-8") as fh:
+        line = next(x for x in fh if '"2403.07975"' in x)
+    (rec,) = arxiv_jsonl.parse_text(line, "x")
+    names = [a.name for a in rec.authors]
+    assert len(names) == 12 and names[0] == "Kaylee M. de Soto" and names[-1] == "Alex I. Malz"
+    assert all(a.key and "(" not in a.name for a in rec.authors)
+
+
 def test_truncated_line_is_a_problem_and_reading_goes_on() -> None:
     records, problems = _split(list(arxiv_jsonl.read(BAD / "truncated.jsonl")))
     assert [r.arxiv_id for r in records] == ["hep-th/9711200", "1905.11481"]

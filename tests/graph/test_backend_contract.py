@@ -246,6 +246,18 @@ def test_stats_count_what_was_written(store: GraphStore, records: list[PaperReco
     assert sorted(store.iter_authorship()) == sorted({(a.key, r.key) for r in records for a in r.authors})
 
 
+def test_an_author_without_a_key_is_written_by_neither_store(
+    store: GraphStore, records: list[PaperRecord]
+) -> None:
+    # A stray "2)" from a broken author list folds to no key: no Author node, no WROTE edge, on any backend.
+    record = records[0].model_copy(update={"authors": [Author(name="2)"), *records[0].authors[:2]]})
+    assert record.authors[0].key == ""
+    store.upsert_records([record])
+    keyed = [a.key for a in record.authors[1:]]
+    assert store.stats().authors == len(set(keyed))
+    assert sorted(a for a, _ in store.iter_authorship()) == sorted(set(keyed))
+
+
 def test_index_hash_changes_on_write_only(store: GraphStore, records: list[PaperRecord]) -> None:
     store.upsert_records(records[:2])
     h0 = store.index_hash()
