@@ -104,6 +104,9 @@ class Neo4jStore:
                 uri,
                 auth=(settings.neo4j_user, password),
                 max_transaction_retry_time=settings.neo4j_max_retry_s,
+                # The server's hints ("label Embedding does not exist" on a store not yet filled) would
+                # reach users as WARNING lines; graph/cypher.py is linted offline instead.
+                notifications_min_severity="OFF",
             )
             driver.verify_connectivity()
         except (Neo4jError, DriverError, ValueError) as err:

@@ -26,6 +26,11 @@ def _array(values: Iterable[Any]) -> str:
     return ";".join(str(v).replace(";", ",") for v in values)
 
 
+def _floats(vec: Iterable[float]) -> str:
+    # Nine significant digits give back the very float32 the store holds.
+    return _array(f"{x:.9g}" for x in vec)
+
+
 def paper_row(p: Paper, vec: Any) -> list[Any]:
     """The nodes_papers.csv row of ``p``, in PAPER_HEADER order; ``vec`` is its cached embedding or None."""
     return [
@@ -47,7 +52,7 @@ def paper_row(p: Paper, vec: Any) -> list[Any]:
         _array(a.key for a in p.authors),
         p.content_hash(),
         p.text_hash(),
-        _array(f"{x:.7g}" for x in vec) if vec is not None else None,
+        _floats(vec) if vec is not None else None,
     ]
 
 
@@ -163,6 +168,8 @@ FILES: dict[str, list[str]] = {
         "description",
     ],
     "nodes_authors.csv": ["key:ID(Author)", ":LABEL", "name"],
+    # The embedding cache the store reads vectors from (Paper.embedding only feeds the vector index).
+    "nodes_embeddings.csv": ["key:ID(Embedding)", ":LABEL", "model", "text_hash", "vector:float[]"],
     "rels_cites.csv": [":START_ID(Work)", ":END_ID(Work)", ":TYPE", "source"],
     "rels_links.csv": [":START_ID(Work)", ":END_ID(Concept)", ":TYPE", "count:int", "evidence", "via"],
     "rels_is_a.csv": [":START_ID(Concept)", ":END_ID(Concept)", ":TYPE"],
@@ -199,22 +206,34 @@ def export_neo4j_admin(store: GraphStore, out: Path, *, model: str, tick: Tick) 
 def _write_papers(store: GraphStore, model: str, row: Row, tick: Tick) -> set[str]:
     """Write the Paper and PaperId nodes; returns the paper keys."""
     papers: set[str] = set()
+    cached: set[str] = set()  # papers with the same text share one cache entry
     for chunk in batched(store.iter_papers(), _CHUNK):
         # One embedding lookup per chunk, not per paper.
         vectors = store.get_embeddings(model, [p.text_hash() for p in chunk])
         for p in chunk:
             papers.add(p.key)
-            row("nodes_papers.csv", paper_row(p, vectors.get(p.text_hash())))
+            vec = vectors.get(p.text_hash())
+            row("nodes_papers.csv", paper_row(p, vec))
             row("nodes_paper_ids.csv", [p.key, "PaperId", p.key])
+            if vec is not None and p.text_hash() not in cached:
+                cached.add(p.text_hash())
+                vector = _floats(vec)
+                row(
+                    "nodes_embeddings.csv",
+                    [f"{model}|{p.text_hash()}", "Embedding", model, p.text_hash(), vector],
+                )
         tick("papers", len(chunk))
     return papers
 
 
 def import_command(out: Path, database: str) -> str:
     """The neo4j-admin command that imports ``out`` into ``database`` (a stopped, empty database)."""
+    out = out.resolve()  # the command may be run from another folder
     nodes = " ".join(f"--nodes={out / n}" for n in FILES if n.startswith("nodes_"))
     rels = " ".join(f"--relationships={out / n}" for n in FILES if n.startswith("rels_"))
+    # The database name goes first: --nodes and --relationships take one or more values, so a name
+    # after them is read as one more file.
     return (
-        f"neo4j-admin database import full --overwrite-destination --multiline-fields=true "
-        f"--array-delimiter=';' {nodes} {rels} {database}"
+        f"neo4j-admin database import full {database} --overwrite-destination --multiline-fields=true "
+        f"--array-delimiter=';' {nodes} {rels}"
     )

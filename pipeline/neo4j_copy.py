@@ -48,12 +48,16 @@ def copy_store(source: GraphStore, target: GraphStore, *, model: str, tick: Tick
         reports[phase] = WriteReport()
         for chunk in batched(items, _CHUNK):
             done = write(chunk)
-            reports[phase] += done if isinstance(done, WriteReport) else WriteReport(added=done)
+            # A bare count (embeddings) is of what was new; the rest of the chunk was there already.
+            if not isinstance(done, WriteReport):
+                done = WriteReport(added=done, unchanged=len(chunk) - done)
+            reports[phase] += done
             tick(phase, len(chunk))
 
     origin = f"push:{source.location}"
+    # One record per source a paper was merged from, so this phase counts records, not papers.
     run(
-        "papers",
+        "paper records",
         source.iter_papers(),
         lambda ps: target.upsert_records([r for p in ps for r in paper_records(p, origin)]),
     )
@@ -63,7 +67,7 @@ def copy_store(source: GraphStore, target: GraphStore, *, model: str, tick: Tick
     links: dict[str, list] = {}
     for link in source.iter_links():
         links.setdefault(link.paper_key, []).append(link)
-    run("links", sorted(links), lambda keys: target.replace_links({k: links[k] for k in keys}))
+    run("papers' links", sorted(links), lambda keys: target.replace_links({k: links[k] for k in keys}))
     run("similar", [list(source.iter_similar())], lambda chunk: target.replace_similar(chunk[0]))
     hashes = (p.text_hash() for p in source.iter_papers())
     run("embeddings", hashes, lambda hs: target.put_embeddings(model, source.get_embeddings(model, hs)))

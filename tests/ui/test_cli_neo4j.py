@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import shlex
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -103,3 +108,88 @@ def test_push_to_unreachable_neo4j_is_one_clear_error(home: Path, monkeypatch: p
     assert done.exit_code == 2
     assert f"cannot reach Neo4j at bolt://127.0.0.1:{port}" in done.output
     assert "never-print-me" not in done.output and "Traceback" not in done.output
+
+
+def _stats(home: Path, *backend: str) -> dict:
+    done = runner.invoke(app, ["--home", str(home), *backend, "stats", "--json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.output)
+
+
+@pytest.mark.neo4j
+def test_push_copies_the_same_graph_and_a_second_push_adds_nothing(home: Path) -> None:
+    from hepgraph.graph.neo4j import Neo4jStore
+    from hepgraph.settings import Settings
+
+    settings = Settings()
+    target = Neo4jStore.from_settings(settings)
+    target.wipe(confirm=settings.neo4j_database)
+    target.close()
+    first = runner.invoke(app, ["--home", str(home), "push", "--to", "neo4j", "--batch-size", "5"])
+    assert first.exit_code == 0, first.output
+    assert _stats(home, "--backend", "neo4j") == _stats(home)
+    second = runner.invoke(app, ["--home", str(home), "push", "--to", "neo4j"])
+    assert second.exit_code == 0, second.output
+    rows = {
+        cells[0]: cells[1:]
+        for line in second.output.splitlines()
+        if len(cells := [c.strip() for c in line.strip("│┃ ").split("│")]) == 4 and cells[1].isdigit()
+    }
+    assert rows["embeddings"] == ["0", "0", str(_stats(home)["papers"])]
+    assert {what: added for what, (added, _, _) in rows.items()} == dict.fromkeys(rows, "0")
+    assert _stats(home, "--backend", "neo4j") == _stats(home)
+
+
+SERVER = Path(__file__).resolve().parents[2] / "tools" / "neo4j" / "server.sh"
+
+
+def _server(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(SERVER), *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.neo4j
+def test_the_printed_import_command_loads_the_same_graph(
+    home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Neo4j's own bulk importer (neo4j-admin from the project's jars) on what `export` wrote and printed."""
+    if not (shutil.which("java") and shutil.which("mvn")) and not os.environ.get("HEPGRAPH_REQUIRE_NEO4J"):
+        pytest.skip("the bulk importer runs from tools/neo4j, which needs Java 17 and Maven")
+    out = tmp_path / "csv"
+    done = runner.invoke(app, ["--home", str(home), "export", "--format", "neo4j-admin", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    (command,) = [line for line in done.stdout.splitlines() if line.startswith("neo4j-admin database import")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env |= {"NEO4J_RUN_DIR": str(tmp_path / "run"), "NEO4J_BOLT_PORT": "0", "NEO4J_GDS": "0"}
+    imported = _server("admin", str(tmp_path / "neo4j-home"), *shlex.split(command)[1:], env=env)
+    assert imported.returncode == 0, imported.stdout[-2000:] + imported.stderr[-2000:]
+    started = _server("start", env=env | {"NEO4J_HOME_DIR": str(tmp_path / "neo4j-home")})
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        served = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in (tmp_path / "run" / "neo4j.env").read_text().splitlines()
+        )
+        os.environ.update(served)  # the CLI reads NEO4J_* from the environment
+        try:
+            assert _stats(home, "--backend", "neo4j") == _stats(home)
+            from hepgraph.graph.neo4j import Neo4jStore
+            from hepgraph.settings import Settings
+
+            target = Neo4jStore.from_settings(Settings())
+            # An imported database has no Meta nodes yet: the server's hint must not reach the user.
+            with caplog.at_level("WARNING"):
+                assert target.get_meta("index_hash") is None
+            assert [r.getMessage()[:100] for r in caplog.records] == []
+            source = EmbeddedStore(home / "hepgraph.sqlite", read_only=True)
+            model = Settings().embedding_model
+            hashes = [p.text_hash() for p in source.iter_papers()]
+            want, got = source.get_embeddings(model, hashes), target.get_embeddings(model, hashes)
+            target.close()
+            source.close()
+        finally:
+            for key in served:
+                os.environ.pop(key, None)
+        assert sorted(got) == sorted(want) and len(want) == 12
+        assert all((got[h] == want[h]).all() for h in want)  # nine digits give back the same float32
+    finally:
+        _server("stop", env=env)

@@ -9,6 +9,9 @@
 #                                     start a private server on a free port, run `pytest -m neo4j`, stop it;
 #                                     fails if any neo4j test failed, errored, or was skipped
 #   tools/neo4j/server.sh build       just build (mvn package; first run downloads ~200 MB into ~/.m2)
+#   tools/neo4j/server.sh admin HOME ARGS...
+#                                     neo4j-admin on the Neo4j home HOME, e.g. the `database import full`
+#                                     command `hepgraph export` prints; serve HOME with NEO4J_HOME_DIR=HOME start
 #
 # Environment: NEO4J_BOLT_PORT (default 7687 for start, a free port for run-tests), NEO4J_PASSWORD
 # (default: a random one per start), NEO4J_HEAP (default 1g), NEO4J_GDS=0 (skip the Graph Data Science
@@ -91,7 +94,14 @@ start() {
     local data port=${NEO4J_BOLT_PORT:-7687}
     local plugins=(--plugins "$HERE/target/plugins")
     [[ ${NEO4J_GDS:-1} != 0 ]] || plugins=()
-    data=$(mktemp -d "${SCRATCH_PREFIX}XXXXXX")
+    # NEO4J_HOME_DIR serves an existing home (e.g. one `admin database import` filled) and is never
+    # deleted by `stop`; by default each start gets a fresh scratch home.
+    if [[ -n ${NEO4J_HOME_DIR:-} ]]; then
+        [[ -d $NEO4J_HOME_DIR/data/databases ]] || die "NEO4J_HOME_DIR=$NEO4J_HOME_DIR holds no data/databases"
+        data=$(cd "$NEO4J_HOME_DIR" && pwd)
+    else
+        data=$(mktemp -d "${SCRATCH_PREFIX}XXXXXX")
+    fi
     export NEO4J_PASSWORD=${NEO4J_PASSWORD:-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')}
     : >"$RUN_DIR/neo4j.log"
 
@@ -222,11 +232,25 @@ EOF
     say "OK: all $total neo4j tests ran and passed"
 }
 
+admin() {
+    # neo4j-admin from the same jars (org.neo4j.cli.AdminTool), on the Neo4j home given first.
+    local home=${1:?usage: server.sh admin HOME neo4j-admin-arguments...}
+    shift
+    command -v "$JAVA" >/dev/null || die "java is not installed (Neo4j 5.26 needs Java 17 or 21)"
+    build
+    mkdir -p "$home/conf"
+    home=$(cd "$home" && pwd)
+    # Run inside the home: the importer writes its import.report into the working directory.
+    (cd "$home" && NEO4J_HOME=$home NEO4J_CONF=$home/conf \
+        "$JAVA" -Xmx"$HEAP" -cp "$HERE/target/lib/*" org.neo4j.cli.AdminTool "$@")
+}
+
 case "${1:-}" in
     start) start ;;
+    admin) shift; admin "$@" ;;
     stop) stop ;;
     status) status ;;
     build) build ;;
     run-tests) shift; run_tests "$@" ;;
-    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,19p' "$0" >&2; exit 2 ;;
 esac
