@@ -157,24 +157,33 @@ def _categories(raw: object) -> list[str]:
 
 def _authors(obj: dict[str, Any]) -> list[Author]:
     raw = obj.get("authors")
-    if isinstance(raw, str) and "(" in raw and _well_nested(raw):
-        # arXiv's own parse takes affiliation marks for surnames ("(1)", "(ed)") and affiliations for
-        # authors; the free text, its parentheses dropped, names the people. Where its parentheses are
-        # themselves broken, neither is right and arXiv's parse is kept.
+    parsed = obj.get("authors_parsed")
+    entries = [
+        p
+        for p in (parsed if isinstance(parsed, list) else [])
+        if isinstance(p, list) and p and all(isinstance(x, str) for x in p)
+    ]
+    if isinstance(raw, str) and _well_nested(raw) and any(_failed_parse(p) for p in entries):
+        # arXiv's own parse failed on this list: it took affiliation marks for surnames ("(1)", "(ed)"),
+        # affiliations for authors, or a whole collaboration list for one author's forenames. The free
+        # text, its parentheses dropped, names the people. Where the text's own parentheses are broken,
+        # neither is right and arXiv's parse is kept.
         from_text = split_author_string(raw)
         if from_text:
             return from_text
-    parsed = obj.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
-        authors = []
-        for parts in parsed:
-            if isinstance(parts, list) and parts and all(isinstance(p, str) for p in parts):
-                author = author_from_parts(*(list(parts) + ["", ""])[:3])
-                if author is not None:
-                    authors.append(author)
-        if authors:
-            return authors
+    authors = [a for a in (author_from_parts(*(list(p) + ["", ""])[:3]) for p in entries) if a is not None]
+    if authors:
+        return authors
     return split_author_string(raw) if isinstance(raw, str) else []
+
+
+def _failed_parse(entry: list[str]) -> bool:
+    """Whether one authors_parsed entry holds a list's punctuation around words, which no name does.
+
+    A bare ":" entry (from "Collaboration, :, names") is junk that is dropped anyway, not a failed parse.
+    """
+    name = " ".join(entry[:3])
+    return bool(re.search(r"[,():]", name) and re.search(r"\w", name))
 
 
 def _well_nested(text: str) -> bool:

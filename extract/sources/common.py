@@ -28,7 +28,8 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _DOI_SPLIT = re.compile(r"[\s,;]+")
 _WS = re.compile(r"\s+")
-_AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|;\s*")
+# "Telescope Array Collaboration:R.U. Abbasi, ..." names the collaboration, then its first member.
+_AUTHOR_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+|;\s*|:\s*")
 _COLLECTIVE = re.compile(r"\b(?:collaborations?|group|team|consortium|experiment)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")
 

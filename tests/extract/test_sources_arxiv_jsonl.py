@@ -107,6 +107,40 @@ def test_affiliation_marks_are_not_taken_for_authors() -> None:
     assert [a.key for a in rec.authors] == ["vries_a", "dunn_c", "fox_e"]
 
 
+def test_a_collaboration_list_taken_for_forenames_gives_the_people() -> None:
+    # arXiv's parse of some collaboration papers: one entry, the whole list as the forenames.
+    line = json.dumps(
+        {
+            "id": "2601.00002",
+            "title": "t",
+            "authors": "A. Bee, C. Dee, E. de Eff, the XYZ collaboration:G. Gee",
+            "authors_parsed": [
+                ["XYZ collaboration", "A. Bee, C. Dee, E. de Eff, the", ""],
+                ["Gee", "G.", ""],
+            ],
+        }
+    )
+    (rec,) = arxiv_jsonl.parse_text(line, "x")
+    names = [a.name for a in rec.authors]
+    assert names == ["A. Bee", "C. Dee", "E. de Eff", "the XYZ collaboration", "G. Gee"]
+
+
+def test_a_clean_parse_is_kept_beside_a_junk_colon_entry() -> None:
+    line = json.dumps(
+        {
+            "id": "1606.00003",
+            "title": "t",
+            "authors": "XYZ Collaboration, :, A. de Bee",
+            "authors_parsed": [["Collaboration", "XYZ", ""], [":", "", ""], ["de Bee", "A.", ""]],
+        }
+    )
+    (rec,) = arxiv_jsonl.parse_text(line, "x")
+    assert [(a.name, a.key) for a in rec.authors] == [
+        ("XYZ Collaboration", "collaboration_x"),
+        ("A. de Bee", "de-bee_a"),
+    ]
+
+
 def test_real_numbered_affiliations_give_the_people(corpus_dir: Path) -> None:
     with (corpus_dir / "arxiv-hep.jsonl").open(encoding="utf-8") as fh:
         line = next(x for x in fh if '"2403.07975"' in x)
