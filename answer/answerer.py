@@ -15,6 +15,7 @@ from hepgraph.answer.citations import (
     check_citations,
     check_sentence,
     parse_citations,
+    strip_unretrieved,
 )
 from hepgraph.answer.followups import FollowupMaker
 from hepgraph.answer.gaps import RELEVANCE_FLOOR, GapFinder
@@ -195,8 +196,13 @@ class Answerer:
         uncovered: Sequence[str],
     ) -> Answer:
         n = len(prep.hits)
+        # The writer's own gap lines may cite too; a paper it was not given is no evidence of a gap.
+        allowed = [p.arxiv_id for p in prep.material.papers]
+        lines = [strip_unretrieved(u, allowed) for u in uncovered]
         gaps = prep.gaps + [
-            f"Not covered by the {n} sources (as the writer read them): {u.rstrip('.')}." for u in uncovered
+            f"Not covered by the {n} sources (as the writer read them): {line.rstrip('.')}."
+            for line, _ in lines
+            if line.strip(" .")
         ]
         return Answer(
             question=prep.question,
@@ -213,7 +219,7 @@ class Answerer:
                 prep.index,
             ),
             notice="\n".join(x for x in (prep.retrieval.notice, notice) if x),
-            removed_citations=checked.removed_citations,
+            removed_citations=checked.removed_citations + sum(n for _, n in lines),
             index_hash=prep.retrieval.index_hash,
             ms=round((time.perf_counter() - prep.t0) * 1000, 1),
         )

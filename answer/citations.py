@@ -131,6 +131,20 @@ def check_citations(sentences: Iterable[DraftSentence], allowed: Sequence[str]) 
     return out
 
 
+def strip_unretrieved(text: str, allowed: Sequence[str]) -> tuple[str, int]:
+    """``text`` (a line that need not cite, such as a gap) with citations of unretrieved papers removed.
+
+    Returns the line and how many citations were removed.
+
+    >>> strip_unretrieved("No study of flows [2101.00001, 9999.99999] exists.", ["2101.00001"])
+    ('No study of flows [2101.00001] exists.', 1)
+    """
+    kept: list[str] = []
+    removed: list[str] = []
+    body = _GROUP.sub(lambda m: _keep_group(m, set(allowed), kept, removed), text)
+    return " ".join(body.split()).replace(" .", "."), len(removed)
+
+
 def check_text(text: str, allowed: Sequence[str]) -> CheckedAnswer:
     """Check free prose (not tool output): split it into sentences, then check each."""
     return check_citations((DraftSentence(text=s) for s in split_sentences(text)), allowed)

@@ -9,15 +9,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
+from rich.text import Text
 
 from hepgraph.errors import HepGraphError
 from hepgraph.question import clean_question
 from hepgraph.results import Answer
 from hepgraph.settings import Settings
-from hepgraph.ui.terminal import fail
+from hepgraph.ui.terminal import fail, term_text
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -41,11 +41,11 @@ def _sources_table(answer: Answer) -> Table:
     for src in answer.sources:
         table.add_row(
             f"{round(src.score * 100)}%",
-            src.category or "",
-            escape(src.title),
+            term_text(src.category or ""),
+            term_text(src.title),
             str(src.year or ""),
-            src.arxiv_id,
-            escape(", ".join(src.concepts[:3])),
+            term_text(src.arxiv_id),
+            term_text(", ".join(src.concepts[:3])),
         )
     return table
 
@@ -62,7 +62,7 @@ def stream_body(items: Iterator[str | Answer], console: Console, status: Status)
         if not streamed:
             status.stop()
         streamed.append(item)
-        console.print(escape(item), end="", soft_wrap=True)
+        console.print(term_text(item), end="", soft_wrap=True)
     msg = "the answer stream ended without a finished answer"
     raise RuntimeError(msg)
 
@@ -75,30 +75,29 @@ def print_answer(answer: Answer, console: Console, *, streamed: str | None = Non
     """
     if streamed is None:
         if answer.notice:
-            console.print(f"[yellow]{escape(answer.notice)}[/]")
-        console.print(f"[bold]{escape(answer.question)}[/]\n")
-        console.print(escape(answer.answer), soft_wrap=True)
+            console.print(term_text(answer.notice, "yellow"))
+        console.print(term_text(answer.question, "bold") + "\n")
+        console.print(term_text(answer.answer), soft_wrap=True)
     else:
         if streamed:
             console.print()
         if answer.notice:
-            console.print(f"[yellow]{escape(answer.notice)}[/]")
+            console.print(term_text(answer.notice, "yellow"))
         if " ".join(answer.answer.split()) != " ".join(streamed.split()):
             if streamed:
                 console.print("[dim]The finished answer replaces the text above:[/]")
-            console.print(escape(answer.answer), soft_wrap=True)
+            console.print(term_text(answer.answer), soft_wrap=True)
     console.print()
     console.print(_sources_table(answer))
     if answer.gaps:
         console.print("\n[bold]Not in the archive[/]")
         for gap in answer.gaps:
-            console.print(f" • {escape(gap)}", soft_wrap=True)
+            console.print(Text(" • ") + term_text(gap), soft_wrap=True)
     if answer.followups:
         console.print("\n[bold]Keep exploring[/]")
         for fu in answer.followups:
-            console.print(
-                f" → {escape(fu.question)}  [dim]({escape(fu.hop)}: {escape(' '.join(fu.from_nodes))})[/]"
-            )
+            hop = term_text(f"({fu.hop}: {' '.join(fu.from_nodes)})", "dim")
+            console.print(Text(" → ") + term_text(fu.question) + Text("  ") + hop)
     removed = f" · {answer.removed_citations} citation(s) removed" if answer.removed_citations else ""
     console.print(
         f"\n[dim]writer: {answer.writer} · {answer.ms:.0f} ms · {len(answer.subgraph.nodes)} nodes, "
@@ -136,7 +135,7 @@ def ask(
         with err_console.status("loading the graph and models..."):
             answerer = open_answerer(settings)
         if not as_json:  # before the spinner starts: it redraws its own line on stderr only
-            console.print(f"[bold]{escape(text)}[/]\n")
+            console.print(term_text(text, "bold") + "\n")
         with err_console.status("retrieving and writing...") as status:
             if as_json:
                 answer = answerer.ask(text, n_sources=sources, seed_nodes=seeds)

@@ -11,12 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from hepgraph.errors import HepGraphError, StoreMissingError
 from hepgraph.extract.vocabulary import load_vocabulary
 from hepgraph.graph.factory import open_store
 from hepgraph.settings import Settings
-from hepgraph.ui.terminal import fail
+from hepgraph.ui.terminal import fail, term_text
 
 vocab_app = typer.Typer(help="Inspect the concept vocabulary and find terms it misses.", no_args_is_help=True)
 
@@ -121,7 +122,7 @@ def build_command(
     else:
         console.print(_summary(report))
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
+        console.print(Text("warning: ", "yellow") + term_text(warning), highlight=False)
 
 
 @vocab_app.command("candidates")
@@ -162,7 +163,8 @@ def candidates_command(
     for col in ("term", "kind", "papers", "count", "example"):
         table.add_column(col, justify="right" if col in ("papers", "count") else "left")
     for c in found:
-        table.add_row(c.text, c.kind, str(c.papers), str(c.count), f"{c.example_paper}: {c.example[:80]}")
+        example = term_text(f"{c.example_paper}: {c.example[:80]}")
+        table.add_row(term_text(c.text), c.kind, str(c.papers), str(c.count), example)
     Console().print(table)
 
 

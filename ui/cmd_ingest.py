@@ -9,12 +9,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from hepgraph.errors import ConfigError, HepGraphError
 from hepgraph.graph.factory import open_store
 from hepgraph.pipeline.ingest import IngestReport, ingest
 from hepgraph.store import StoreStats
-from hepgraph.ui.terminal import fail
+from hepgraph.ui.terminal import fail, term_text
 
 _SHOWN_PROBLEMS = 10
 
@@ -58,7 +59,7 @@ def _summary(report: IngestReport, stats: StoreStats) -> Table:
     for what, n in rows:
         table.add_row(what, f"{n:,}" if isinstance(n, int) else n)
     for reason, n in sorted(report.skipped.items()):
-        table.add_row(f"[yellow]skipped: {reason}[/]", f"{n:,}")
+        table.add_row(term_text(f"skipped: {reason}", "yellow"), f"{n:,}")
     return table
 
 
@@ -108,7 +109,8 @@ def ingest_cmd(
     console = Console()
     console.print(_summary(report, stats))
     for problem in report.problems[:_SHOWN_PROBLEMS]:
-        console.print(f"[yellow]skipped[/] {problem.message()}", markup=True, highlight=False, soft_wrap=True)
+        line = Text("skipped ", "yellow") + term_text(problem.message())
+        console.print(line, highlight=False, soft_wrap=True)
     if report.skipped_total > _SHOWN_PROBLEMS:
         console.print(
             f"... and {report.skipped_total - _SHOWN_PROBLEMS:,} more skipped (run with -v to log all)"

@@ -16,7 +16,7 @@ from rich.table import Table
 from hepgraph.errors import HepGraphError, QueryError
 from hepgraph.results import RetrievalResult
 from hepgraph.settings import Settings
-from hepgraph.ui.terminal import fail
+from hepgraph.ui.terminal import fail, term_text
 
 
 def read_batch(path: Path) -> Iterator[tuple[str, str]]:
@@ -53,7 +53,8 @@ def batch_record(qid: str, result: RetrievalResult) -> dict:
 
 def _table(result: RetrievalResult) -> Table:
     linked = ", ".join(c.name for c in result.linked_concepts) or "none"
-    t = Table(title=f"{result.query}  [dim](concepts: {linked}; {result.ms:.0f} ms)[/]", title_justify="left")
+    title = term_text(result.query) + term_text(f"  (concepts: {linked}; {result.ms:.0f} ms)", "dim")
+    t = Table(title=title, title_justify="left")
     for col, just in (
         ("#", "right"),
         ("%", "right"),
@@ -68,11 +69,11 @@ def _table(result: RetrievalResult) -> Table:
         t.add_row(
             str(rank),
             f"{r.score:.0%}",
-            r.arxiv_id or r.key,
-            r.category or "",
-            r.title,
+            term_text(r.arxiv_id or r.key),
+            term_text(r.category or ""),
+            term_text(r.title),
             str(r.year or ""),
-            ", ".join(r.concepts[:3]),
+            term_text(", ".join(r.concepts[:3])),
         )
     return t
 
@@ -113,7 +114,7 @@ def search(
     console = Console()
     console.print(_table(result))
     if result.notice:
-        console.print(f"[yellow]{result.notice}[/]")
+        console.print(term_text(result.notice, "yellow"))
     console.print(f"[dim]index {result.index_hash[:12]}[/]")
 
 

@@ -258,6 +258,22 @@ def test_answerer_uses_claude_and_counts_removed_citations(tiny_env: Any, stub: 
     assert all(f"[{s.arxiv_id}]" in user for s in answer.sources)
 
 
+def test_a_gap_line_citing_an_unretrieved_paper_loses_that_citation(
+    tiny_env: Any, stub: StubAnthropic
+) -> None:
+    reply = _tiny_reply()
+    reply["content"][0]["input"]["not_covered"] = [
+        "pile-up robustness, studied only in [1901.00001]",
+        "calibration [2301.00001]",
+    ]
+    stub.push(Reply(200, reply))
+    answer = _answerer(tiny_env, stub).ask(QUESTION)
+    assert answer.writer == "claude"
+    assert not any("1901.00001" in g for g in answer.gaps)
+    assert any("calibration [2301.00001]" in g for g in answer.gaps)
+    assert answer.removed_citations == 1
+
+
 def test_claude_is_given_the_aspects_their_best_evidence_and_the_graphs_gaps(
     tiny_env: Any, stub: StubAnthropic
 ) -> None:

@@ -21,6 +21,7 @@ from hepgraph.graph.factory import open_store
 from hepgraph.results import Subgraph, SubgraphEdge, SubgraphNode
 from hepgraph.settings import Settings
 from hepgraph.ui import charts
+from hepgraph.ui.markdown import md_text
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 QUESTION = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"
@@ -82,7 +83,7 @@ def test_ask_answers_and_a_followup_hops_to_new_sources(app_env: Path) -> None:
     writer = [c.value for c in at.caption if c.value.startswith("Written by")]
     assert writer and "offline extractive writer" in writer[0]
     answer_text = at.markdown[0].value
-    assert re.search(r"\[\[\d{4}\.\d{4,5}\]\]\(https://arxiv\.org/abs/\d{4}\.\d{4,5}\)", answer_text)
+    assert re.search(r"\[\\\[\d{4}\.\d{4,5}\\\]\]\(https://arxiv\.org/abs/\d{4}\.\d{4,5}\)", answer_text)
     first_sources = _sources(at)
     assert len(first_sources) == 8, [m.value for m in at.markdown]
     assert any(i.value.startswith("**Not in the archive.**") for i in at.info)
@@ -125,7 +126,7 @@ def test_ask_streams_claude_through_the_sdk_and_a_rerun_reuses_the_answer(
         assert any(c.value.startswith("Written by **Claude**") for c in at.caption)
         shown = at.markdown[0].value
         assert "Streamed claim 0" in shown and "Streamed claim 1" in shown
-        assert re.search(r"\[\[\d{4}\.\d{4,5}\]\]\(https://arxiv\.org/abs/", shown)
+        assert re.search(r"\[\\\[\d{4}\.\d{4,5}\\\]\]\(https://arxiv\.org/abs/", shown)
         assert len(_sources(at)) == 8
         at.run()  # any widget click reruns the page: the finished answer comes from the cache
         assert not at.exception, at.exception
@@ -179,7 +180,7 @@ def test_paper_page_shows_concepts_with_evidence_and_neighbours(app_env: Path) -
     at = _open("paper")
     at.text_input(key="paper_box").input(key).run()
     assert not at.exception, at.exception
-    assert at.header[0].value == paper.title_text
+    assert at.header[0].value == md_text(paper.title_text)
     assert at.query_params["paper"] == key
     concept_lines = [m.value for m in at.markdown if re.match(r"^- \*\*.+\*\* `[A-Z_]+` ×\d+", m.value)]
     assert len(concept_lines) == len(links)

@@ -13,7 +13,8 @@ import streamlit as st
 from hepgraph.errors import HepGraphError
 from hepgraph.results import Answer, Source, SubgraphNode
 from hepgraph.ui import charts, resources, state
-from hepgraph.ui.pages.common import arxiv_url, link_citations, settings, store_or_stop
+from hepgraph.ui.markdown import arxiv_url, cited_markdown, md_text
+from hepgraph.ui.pages.common import settings, store_or_stop
 
 EXAMPLES = (
     "Could training on adversarial examples hurt sensitivity to rare BSM signals?",
@@ -64,9 +65,9 @@ def _stream(question: str, seeds: list[str]) -> Answer | None:
             with st.spinner("Walking the graph…"):  # retrieval runs before the first sentence
                 pieces = sentences(resources.stream_answer(settings(), question, seeds))
                 first = next(pieces, "")
-            st.write_stream(itertools.chain([first], pieces))
+            st.write_stream(md_text(piece) for piece in itertools.chain([first], pieces))
     except HepGraphError as err:
-        slot.error(str(err), icon=":material/error:")
+        slot.error(md_text(err), icon=":material/error:")
         return None
     slot.empty()
     return final[-1] if final else None
@@ -100,11 +101,12 @@ def _writer_line(answer: Answer, seeds: list[str]) -> str:
 def _render_answer(answer: Answer, seeds: list[str]) -> None:
     st.caption(_writer_line(answer, seeds))
     if answer.notice:
-        st.warning(answer.notice, icon=":material/info:")
+        st.warning(md_text(answer.notice), icon=":material/info:")
+    retrieved = {src.arxiv_id for src in answer.sources}
     with st.container(border=True):
-        st.markdown(link_citations(answer.answer))
+        st.markdown(cited_markdown(answer.answer, retrieved))
     for gap in answer.gaps:
-        st.info(f"**Not in the archive.** {link_citations(gap)}", icon=":material/search_off:")
+        st.info(f"**Not in the archive.** {cited_markdown(gap, retrieved)}", icon=":material/search_off:")
     left, right = st.columns([5, 6], gap="large")
     with left:
         st.subheader(f"Sources ({len(answer.sources)})", anchor=False)
@@ -120,11 +122,11 @@ def _source(rank: int, src: Source, *, cited: bool) -> None:
     """One source in the reference style: '62% · hep-ph · title · year', linked to arXiv, then its id."""
     bits = [
         f"**{round(src.score * 100)}%**",
-        src.category or "",
-        f"[{src.title}]({arxiv_url(src.arxiv_id)})",
+        md_text(src.category or ""),
+        f"[{md_text(src.title)}]({arxiv_url(src.arxiv_id)})",
         str(src.year or ""),
     ]
-    via = f" · via {', '.join(src.concepts[:4])}" if src.concepts else ""
+    via = f" · via {md_text(', '.join(src.concepts[:4]))}" if src.concepts else ""
     detail = f"`{src.arxiv_id}`{' · **cited above**' if cited else ''}{via}"
     # A hard line break keeps id and concepts under their title, in grey, without a widget's spacing.
     st.markdown(f"{rank}. " + " · ".join(b for b in bits if b) + f"  \n   :gray[{detail}]")
@@ -156,13 +158,13 @@ def _subgraph(answer: Answer) -> None:
 def _node_details(answer: Answer, node: SubgraphNode) -> None:
     """The evidence of a clicked node: each edge with the sentence that supports it."""
     with st.container(border=True):
-        st.markdown(f"**{node.label}** · {charts.node_kind(node)}")
+        st.markdown(f"**{md_text(node.label)}** · {charts.node_kind(node)}")
         names = {n.id: n.label for n in answer.subgraph.nodes}
         for edge in charts.node_edges(answer.subgraph, node.id)[:10]:
             other = edge.target if edge.source == node.id else edge.source
             st.markdown(
-                f"- `{edge.rel}` {names.get(other, other)}"
-                + (f": _{edge.evidence}_" if edge.evidence else "")
+                f"- `{edge.rel}` {md_text(names.get(other, other))}"
+                + (f": _{md_text(edge.evidence)}_" if edge.evidence else "")
             )
 
 
@@ -173,12 +175,12 @@ def _followups(answer: Answer) -> None:
     # One per row: the questions are full sentences and a narrow column would cut them off.
     for i, fu in enumerate(answer.followups):
         st.button(
-            f"{fu.question}  ·  _{fu.hop}_" if fu.hop else fu.question,
+            f"{md_text(fu.question)}  ·  _{md_text(fu.hop)}_" if fu.hop else md_text(fu.question),
             key=f"followup_{i}",
             on_click=state.on_followup,
             args=(fu.question, fu.from_nodes),
             icon=":material/alt_route:",
-            help=f"Walk the graph again from {', '.join(fu.from_nodes)}",
+            help=f"Walk the graph again from {md_text(', '.join(fu.from_nodes))}",
         )
 
 

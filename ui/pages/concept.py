@@ -11,6 +11,7 @@ import streamlit as st
 
 from hepgraph.graph.explore import ConceptSummary, ExploreIndex
 from hepgraph.ui import resources, state
+from hepgraph.ui.markdown import md_text
 from hepgraph.ui.pages.common import paper_line, settings, store_or_stop
 
 TYPES = ["Method", "Task", "Topic", "Experiment", "Dataset", "Process"]
@@ -38,7 +39,7 @@ def _choose(index: ExploreIndex) -> str | None:
 
 def _chips(items: list[ConceptSummary], label: str) -> None:
     if items:
-        st.markdown(f"**{label}:** " + " · ".join(f"{c.name} ({c.papers})" for c in items))
+        st.markdown(f"**{label}:** " + " · ".join(f"{md_text(c.name)} ({c.papers})" for c in items))
 
 
 def render() -> None:
@@ -49,10 +50,10 @@ def render() -> None:
     if choice is None:
         return
     page = index.concept_page(choice)
-    st.header(page.concept.name, anchor=False)
+    st.header(md_text(page.concept.name), anchor=False)
     st.caption(f"{page.concept.type} · `{page.concept.id}` · {len(page.papers)} papers link it")
     if page.concept.description:
-        st.write(page.concept.description)
+        st.markdown(md_text(page.concept.description))
     left, right = st.columns([3, 2], gap="large")
     with left:
         if page.by_year:

@@ -14,6 +14,7 @@ from hepgraph.errors import HepGraphError
 from hepgraph.graph import console
 from hepgraph.results import Subgraph
 from hepgraph.ui import charts
+from hepgraph.ui.markdown import md_text
 from hepgraph.ui.pages.common import settings, store_or_stop
 
 QUERY_BOX = "cypher"
@@ -65,7 +66,7 @@ def render() -> None:
             store, query, row_limit=cfg.console_row_limit, timeout_s=cfg.console_timeout_s
         )
     except HepGraphError as err:
-        st.error(f"**Query refused or failed.** {err}", icon=":material/block:")
+        st.error(f"**Query refused or failed.** {md_text(err)}", icon=":material/block:")
         return
     _show(result, cfg.console_row_limit)
 

@@ -9,7 +9,8 @@ import streamlit as st
 
 from hepgraph.graph.explore import ExploreIndex
 from hepgraph.ui import resources, state
-from hepgraph.ui.pages.common import arxiv_url, paper_line, settings, store_or_stop
+from hepgraph.ui.markdown import arxiv_url, md_text
+from hepgraph.ui.pages.common import paper_line, settings, store_or_stop
 
 
 def _titled(index: ExploreIndex, keys: list[str], extra: dict[str, str] | None = None) -> None:
@@ -18,7 +19,7 @@ def _titled(index: ExploreIndex, keys: list[str], extra: dict[str, str] | None =
     for key in keys:
         p = known.get(key)
         tail = (extra or {}).get(key, "")
-        st.markdown("- " + (paper_line(key, p.title_text, p.year, tail) if p else f"`{key}` {tail}"))
+        st.markdown("- " + (paper_line(key, p.title_text, p.year, tail) if p else f"`{key}` {md_text(tail)}"))
 
 
 def render() -> None:
@@ -34,25 +35,28 @@ def render() -> None:
     resolved = index.store.resolve_key(key.strip()) or key.strip()
     page = index.paper_page(resolved)
     if page is None:
-        st.error(f"No paper {key.strip()!r} in this graph. Check the id (e.g. 2505.13228 or hep-ph/9709356).")
+        st.error(
+            f"No paper {md_text(repr(key.strip()))} in this graph. "
+            "Check the id (e.g. 2505.13228 or hep-ph/9709356)."
+        )
         return
     state.PAPER.set(resolved)
     p = page.paper
-    st.header(p.title_text or p.key, anchor=False)
+    st.header(md_text(p.title_text or p.key), anchor=False)
     authors = ", ".join(a.name for a in p.authors[:6]) + (" et al." if len(p.authors) > 6 else "")
-    st.caption(" · ".join(x for x in (authors, p.primary_category, p.date, p.journal_ref) if x))
+    st.caption(md_text(" · ".join(x for x in (authors, p.primary_category, p.date, p.journal_ref) if x)))
     if p.arxiv_id:
         st.markdown(f"[arxiv.org/abs/{p.arxiv_id}]({arxiv_url(p.arxiv_id)})")
     if p.abstract_text:
         with st.expander("Abstract"):
-            st.write(p.abstract_text)
+            st.markdown(md_text(p.abstract_text))
     st.subheader("Concepts, with evidence", anchor=False)
     for link in page.links:
         concept = index.concepts.get(link.concept_id)
         name = concept.name if concept else link.concept_id
-        ev = f": _{link.evidence[0].sentence}_" if link.evidence else ""
+        ev = f": _{md_text(link.evidence[0].sentence)}_" if link.evidence else ""
         by = " · :violet[linked by Claude]" if link.via == "claude" else ""
-        st.markdown(f"- **{name}** `{link.rel}` ×{link.count}{by}{ev}")
+        st.markdown(f"- **{md_text(name)}** `{link.rel}` ×{link.count}{by}{ev}")
     cols = st.columns(3, gap="large")
     with cols[0]:
         st.markdown(f"**Similar** ({len(page.similar)})")
