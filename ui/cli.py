@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 
-from hepgraph.settings import Settings
+from hepgraph.errors import ConfigError
+from hepgraph.settings import load_settings
 from hepgraph.ui import cmd_ask, cmd_build, cmd_ingest, cmd_neo4j, cmd_search, cmd_ui
+from hepgraph.ui.terminal import fail
 
 app = typer.Typer(
     name="hepgraph",
@@ -48,7 +50,10 @@ def main(
         overrides["home"] = home
     if backend is not None:
         overrides["backend"] = backend
-    ctx.obj = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        ctx.obj = load_settings(**overrides)
+    except ConfigError as err:
+        raise fail(err) from err
 
 
 # Each module defines `register(app)`; one module a command group keeps this file small.

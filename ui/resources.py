@@ -19,14 +19,14 @@ from hepgraph.graph.factory import open_store
 from hepgraph.pipeline.runtime import build_answerer, load_query_embedder
 from hepgraph.protocols import Embedder
 from hepgraph.results import Answer
-from hepgraph.settings import Settings
+from hepgraph.settings import Settings, load_settings
 from hepgraph.store import GraphStore
 
 
 @st.cache_resource(show_spinner=False)
 def get_settings() -> Settings:
     """The one settings object, read from the environment once."""
-    return Settings()
+    return load_settings()
 
 
 def _where(settings: Settings) -> str:
