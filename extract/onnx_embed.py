@@ -56,7 +56,15 @@ def export_onnx(embedder: SentenceTransformerEmbedder, path: Path) -> Path:
         msg = f"{embedder.model_name} is not transformer + mean pooling + normalise; it cannot run on ONNX"
         raise ConfigError(msg)
     transformer = embedder.model[0].auto_model
-    example = embedder.model.tokenize(["a question about jets", "and a second, longer one about flows"])
+    # tokenize() is what every sentence-transformers of our pinned range (3 to 6) has; 6.x logs a
+    # deprecation WARNING for it that would reach the user of a first `ask`, so it is muted here.
+    st_logger = logging.getLogger("sentence_transformers")
+    level = st_logger.level
+    st_logger.setLevel(logging.ERROR)
+    try:
+        example = embedder.model.tokenize(["a question about jets", "and a second, longer one about flows"])
+    finally:
+        st_logger.setLevel(level)
     names = [n for n in INPUTS if n in example]
 
     class Encoder(torch.nn.Module):

@@ -21,6 +21,9 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
     """
     if settings.backend == "embedded":
         path = settings.store_path
+        if settings.home.exists() and not settings.home.is_dir():
+            msg = f"--home {settings.home} is a file, not a folder: point --home / HEPGRAPH_HOME at a folder"
+            raise ConfigError(msg)
         if not create and not path.exists():
             msg = (
                 f"no graph at {path}: build one first with `hepgraph --home {settings.home} build PATH...` "

@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from hepgraph.answer.answerer import Answerer
+from hepgraph.errors import StoreMissingError
 from hepgraph.extract.embed import SentenceTransformerEmbedder
 from hepgraph.extract.mentions import MentionExtractor
 from hepgraph.extract.nlp import load_pipeline
@@ -66,6 +67,13 @@ def build_retriever(
 
     ``vocabulary`` and ``nlp`` default to the shipped vocabulary and ``settings.spacy_model``.
     """
+    if next(iter(store.iter_papers(batch_size=1)), None) is None:
+        # An empty store (a build that failed before its first record) has nothing to rank.
+        msg = (
+            f"the graph at {store.location} holds no papers yet: "
+            f"build one with `hepgraph --home {settings.home} build PATH...`"
+        )
+        raise StoreMissingError(msg)
     embedder = embedder if embedder is not None else load_query_embedder(settings)
     vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
     matcher = MentionExtractor(vocabulary, nlp if nlp is not None else load_pipeline(settings.spacy_model))

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hepgraph.errors import HepGraphError, StoreMissingError
+from hepgraph.extract.sources.detect import walk_paths
 from hepgraph.extract.vocabulary import load_vocabulary
 from hepgraph.graph.factory import open_store
 from hepgraph.settings import Settings
@@ -96,6 +97,7 @@ def build_command(
         raise typer.BadParameter(msg)
     console = Console(stderr=as_json)
     try:
+        walk_paths(paths)  # a mistyped path fails here, before a store is created for nothing
         store = open_store(settings)
         try:
             columns = (

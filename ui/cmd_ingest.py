@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hepgraph.errors import ConfigError, HepGraphError
+from hepgraph.extract.sources.detect import walk_paths
 from hepgraph.graph.factory import open_store
 from hepgraph.pipeline.ingest import IngestReport, ingest
 from hepgraph.store import StoreStats
@@ -86,6 +87,7 @@ def ingest_cmd(
         raise fail(ConfigError(f"--on-error must be skip or raise, not {policy!r}"))
     err_console = Console(stderr=True)
     try:
+        walk_paths(paths)  # a mistyped path fails here, before a store is created for nothing
         store = open_store(settings)
     except HepGraphError as err:
         raise fail(err) from err
