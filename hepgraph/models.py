@@ -27,10 +27,39 @@ _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 PHYSICS_ARCHIVES = ("hep-", "physics.", "astro-ph", "nucl-", "gr-qc")
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _whole_characters(value: object) -> object:
+    r"""A string (or list of strings) with lone UTF-16 surrogates replaced by U+FFFD.
+
+    JSON may escape half a character ("\ud800"); Python accepts it, but it cannot be written as UTF-8,
+    so one such title would abort a whole ingest when stored. A valid pair becomes its character.
+
+    >>> _whole_characters("bad " + chr(0xD800) + " title") == "bad \N{REPLACEMENT CHARACTER} title"
+    True
+    >>> _whole_characters([chr(0xD83D) + chr(0xDE00)]) == ["\N{GRINNING FACE}"]
+    True
+    """
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_whole_characters(v) for v in value]
+    return value
+
+
 class Record(BaseModel):
-    """Base for every typed record: immutable-ish, no unknown fields."""
+    """Base for every typed record: immutable-ish, no unknown fields, text that UTF-8 can hold."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_is_whole_characters(cls, value: object) -> object:
+        return _whole_characters(value)
 
 
 class Author(Record):
@@ -112,8 +141,20 @@ class RecordProblem(Record):
     record_id: str = ""
 
     def message(self) -> str:
-        """One line naming the file, the place, the record, what is wrong and what to do."""
-        rid = f" (record {self.record_id})" if self.record_id else ""
+        r"""One line naming the file, the place, the record, what is wrong and what to do.
+
+        The record id comes from the data: control characters (a NUL, an escape) are shown as ``\xNN``
+        and an id longer than 80 characters is cut, so a hostile id cannot flood or garble the line.
+
+        >>> where = dict(source="s", origin="f", location="1", reason="r")
+        >>> print(RecordProblem(**where, record_id="a\x00b").message())
+        f:1 (record a\x00b): r
+        >>> len(RecordProblem(**where, record_id="x" * 10**6).message())
+        96
+        """
+        shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", self.record_id)
+        shown = shown if len(shown) <= 80 else shown[:79] + "…"
+        rid = f" (record {shown})" if self.record_id else ""
         fix = f"; {self.fix}" if self.fix else ""
         return f"{self.origin}:{self.location}{rid}: {self.reason}{fix}"
 

@@ -51,9 +51,12 @@ def count_lines(path: Path) -> int | None:
     if path.suffix in {".gz", ".bz2", ".xz", ".zip"}:
         return None
     n = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            n += chunk.count(b"\n")
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                n += chunk.count(b"\n")
+    except OSError:  # gone or unreadable since it was listed: the reader reports it as a file problem
+        return None
     return n
 
 

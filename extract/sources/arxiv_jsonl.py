@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    READ_ERRORS,
     UTF8_FIX,
     Item,
     author_from_parts,
@@ -47,7 +48,7 @@ def read(path: Path) -> Iterator[Item]:
                 )
                 continue
             yield from parse_line(line, origin=path.name, lineno=lineno)
-    except (OSError, EOFError) as err:  # truncated gzip stream, unreadable file
+    except READ_ERRORS as err:  # truncated or corrupt gzip stream, unreadable or vanished file
         yield file_problem(SOURCE, path, f"cannot read past this point: {err}", "re-download the file")
         return
     if not seen_any:

@@ -157,20 +157,55 @@ def _split_top_level_and(s: str) -> list[str]:
 
 
 def _unbrace(value: str) -> str:
-    """Strip enclosing braces or quotes that wrap the whole value ({2102.02278} -> 2102.02278)."""
+    """Strip enclosing braces or quotes that wrap the whole value ({2102.02278} -> 2102.02278).
+
+    Linear in the length: a title nested 50,000 braces deep is one pass, not one pass per brace.
+
+    >>> _unbrace(' { {Jets} } '), _unbrace("{a}{b}"), _unbrace('"{x}"'), _unbrace("{{" * 3 + "y" + "}}" * 3)
+    ('Jets', '{a}{b}', 'x', 'y')
+    """
     v = value.strip()
-    while len(v) >= 2 and ((v[0] == "{" and v[-1] == "}" and _balanced(v[1:-1])) or (v[0] == v[-1] == '"')):
-        v = v[1:-1].strip()
+    while len(v) >= 2:
+        if v[0] == v[-1] == '"':
+            v = v[1:-1].strip()
+            continue
+        layers = _wrapping_braces(v)
+        if not layers:
+            break
+        v = _drop_layers(v, layers)
     return v
 
 
-def _balanced(s: str) -> bool:
-    depth = 0
-    for ch in s:
+def _wrapping_braces(v: str) -> int:
+    """How many brace pairs enclose all of ``v`` (spaces between them allowed); 0 if unbalanced."""
+    n, i, opens = len(v), 0, 0
+    while i < n and v[i] in "{ \t\n":
+        opens += v[i] == "{"
+        i += 1
+    j, closes = n - 1, 0
+    while j >= i and v[j] in "} \t\n":
+        closes += v[j] == "}"
+        j -= 1
+    depth = low = opens
+    for ch in v[i : j + 1]:
         depth += (ch == "{") - (ch == "}")
-        if depth < 0:
-            return False
-    return depth == 0
+        low = min(low, depth)
+    if depth != closes or low < 0:
+        return 0
+    return min(opens, closes, low)
+
+
+def _drop_layers(v: str, layers: int) -> str:
+    """``v`` without its ``layers`` outermost braces at each end (and the spaces among them)."""
+    start, seen = 0, 0
+    while seen < layers:
+        seen += v[start] == "{"
+        start += 1
+    end, seen = len(v), 0
+    while seen < layers:
+        end -= 1
+        seen += v[end] == "}"
+    return v[start:end].strip()
 
 
 def _journal_ref(fields: dict[str, str]) -> str | None:

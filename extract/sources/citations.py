@@ -12,7 +12,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from hepgraph.extract.sources.common import UTF8_FIX, Item, file_problem, iter_byte_lines, problem
+from hepgraph.extract.sources.common import (
+    READ_ERRORS,
+    UTF8_FIX,
+    Item,
+    file_problem,
+    iter_byte_lines,
+    problem,
+)
 from hepgraph.ids import normalize_arxiv_id, normalize_doi, normalize_inspire_id
 from hepgraph.models import Citation, ExternalWork, RecordProblem
 
@@ -45,7 +52,7 @@ def read(path: Path) -> Iterator[Item]:
                 continue
             if line.strip():
                 yield _row(kind, line, origin=path.name, location=f"line {lineno}")
-    except (OSError, EOFError) as err:
+    except READ_ERRORS as err:
         yield file_problem(SOURCE, path, f"cannot read past this point: {err}", "re-download the file")
         return
     if kind is None:

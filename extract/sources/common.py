@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -48,6 +49,11 @@ def file_problem(source: str, path: Path, reason: str, fix: str) -> RecordProble
     return problem(source, path.name, "file", reason, fix)
 
 
+# What reading a damaged or vanished file raises: a missing or unreadable file (OSError), a gzip stream
+# cut short (EOFError) or corrupt inside a block (zlib.error, which is not an OSError).
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
 def is_gzip(path: Path) -> bool:
     """True when the file starts with the gzip magic bytes (whatever its extension says)."""
     with path.open("rb") as fh:
@@ -65,7 +71,7 @@ def read_text(path: Path, source: str) -> str | RecordProblem:
     """The whole file as UTF-8 text (gzip allowed), or a RecordProblem saying what to fix."""
     try:
         data = gzip.decompress(path.read_bytes()) if is_gzip(path) else path.read_bytes()
-    except (OSError, EOFError) as err:
+    except READ_ERRORS as err:
         return file_problem(source, path, f"cannot read the file: {err}", "check the file is complete")
     if not data.strip():
         return file_problem(source, path, "file is empty", EMPTY_FIX)
@@ -208,6 +214,14 @@ def xml_root(data: bytes, *, source: str, origin: str) -> Element | RecordProble
             "file",
             f"refused unsafe XML ({type(err).__name__}: {err})",
             "remove the DTD/entity declarations; harvest responses never need them",
+        )
+    except LookupError as err:  # an encoding= no codec knows
+        return problem(
+            source,
+            origin,
+            "file",
+            f"unknown XML encoding ({err})",
+            "re-save the file as UTF-8 and declare it",
         )
     except ParseError as err:
         return problem(

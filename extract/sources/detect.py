@@ -11,7 +11,7 @@ from types import ModuleType
 
 from hepgraph.errors import UnknownFormatError
 from hepgraph.extract.sources import arxiv_atom, arxiv_jsonl, bibtex, citations, inspire, oai_pmh
-from hepgraph.extract.sources.common import Item, is_gzip
+from hepgraph.extract.sources.common import READ_ERRORS, Item, is_gzip
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def _head(path: Path) -> bytes:
                 return fh.read(_SNIFF_BYTES)
         with path.open("rb") as fh:
             return fh.read(_SNIFF_BYTES)
-    except (OSError, EOFError):
+    except READ_ERRORS:
         return b""
 
 
@@ -143,7 +143,7 @@ def _first_json_line(path: Path) -> object:
             for raw in fh:
                 if raw.strip():
                     return json.loads(raw)
-    except (OSError, EOFError, ValueError):
+    except (*READ_ERRORS, ValueError, RecursionError):  # the reader says what is wrong with it
         return None
     return None
 

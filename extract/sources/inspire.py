@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    READ_ERRORS,
     UTF8_FIX,
     Item,
     author_from_full_name,
@@ -107,7 +108,7 @@ def _read_lines(path: Path) -> Iterator[Item]:
                 )
                 continue
             yield from parse_object(obj, origin=path.name, location=location)
-    except (OSError, EOFError) as err:
+    except READ_ERRORS as err:
         yield file_problem(SOURCE, path, f"cannot read past this point: {err}", "re-download the file")
         return
     if not seen_any:
