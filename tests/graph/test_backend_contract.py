@@ -270,4 +270,3 @@ def test_index_hash_changes_on_write_only(store: GraphStore, records: list[Paper
     assert h1 != h0
     store.add_citations([Citation(citing=records[0].key, cited=records[1].key)])
     assert store.index_hash() not in (h0, h1)
-
