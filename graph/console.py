@@ -1,27 +1,29 @@
 """The read-only Cypher console, the same on both backends.
 
-Every query first passes :func:`check_read_only`, which tokenizes it (comments and string literals
-stripped, so ``RETURN 'CREATE'`` passes and ``CREATE/* */(n)`` does not) and refuses write clauses and
-procedures that are not on a read-only allowlist. Then the store runs it on its own engine
-(:meth:`hepgraph.store.Console.console_query`): Neo4j natively in a READ-access session with a server-side
-timeout, the embedded store with grand-cypher over an in-memory view (graph/console_embedded.py).
+Two locks, so a hole in one is not a write: every query first passes :func:`check_read_only`, which
+tokenizes it (comments and string literals stripped, so ``RETURN 'CREATE'`` passes and ``CREATE/* */(n)``
+does not) and refuses write and admin clauses and procedures not on a read-only allowlist; then the store
+runs it on its own engine, which refuses writes itself (:meth:`hepgraph.store.Console.console_query`):
+Neo4j in a READ-access session with a server-side timeout, the embedded store on LadybugDB opened
+read-only in a child process with the engine's timeout and a memory budget (graph/console_embedded.py).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import QueryError
-from hepgraph.graph.console_embedded import EMBEDDED_SUBSET_NOTE
+from hepgraph.graph.console_embedded import EMBEDDED_NOTE
 from hepgraph.graph.console_guard import check_read_only
 from hepgraph.graph.cypher import EXAMPLE_QUERIES
 from hepgraph.results import SubgraphEdge, SubgraphNode
 from hepgraph.store import GraphStore
 
-__all__ = ["EMBEDDED_SUBSET_NOTE", "EXAMPLE_QUERIES", "ConsoleResult", "check_read_only", "run_console_query"]
+__all__ = ["EMBEDDED_NOTE", "EXAMPLE_QUERIES", "ConsoleResult", "check_read_only", "run_console_query"]
 
 
 class ConsoleResult(BaseModel):
@@ -35,11 +37,18 @@ class ConsoleResult(BaseModel):
     nodes: list[SubgraphNode] = Field(default_factory=list)
     edges: list[SubgraphEdge] = Field(default_factory=list)
     backend: str
-    subset_note: str = ""
+    engine_note: str = ""
     ms: float = 0.0
 
 
-def run_console_query(store: GraphStore, query: str, *, row_limit: int, timeout_s: float) -> ConsoleResult:
+def run_console_query(
+    store: GraphStore,
+    query: str,
+    *,
+    row_limit: int,
+    timeout_s: float,
+    params: Mapping[str, Any] | None = None,
+) -> ConsoleResult:
     """Run a read-only console query on ``store``'s engine; <= ``row_limit`` rows, ``timeout_s`` seconds.
 
     Raises:
@@ -51,10 +60,10 @@ def run_console_query(store: GraphStore, query: str, *, row_limit: int, timeout_
         raise QueryError(msg)
     check_read_only(query)
     start = time.perf_counter()
-    answer = store.console_query(query, row_limit=row_limit, timeout_s=timeout_s)
+    answer = store.console_query(query, params=params or {}, row_limit=row_limit, timeout_s=timeout_s)
     return ConsoleResult(
         **answer.model_dump(),
         backend=store.backend,
-        subset_note=store.console_note,
+        engine_note=store.console_note,
         ms=round((time.perf_counter() - start) * 1000, 1),
     )

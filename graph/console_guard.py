@@ -34,6 +34,20 @@ _WRITE_WORDS = {
     "ENABLE",
     "DEALLOCATE",
     "REALLOCATE",
+    # Administration: SHOW lists users and settings, USE switches to another database (`USE system`).
+    "SHOW",
+    "USE",
+    # LadybugDB's own statements that change files, settings or the database.
+    "COPY",
+    "EXPORT",
+    "IMPORT",
+    "INSTALL",
+    "UNINSTALL",
+    "ATTACH",
+    "CHECKPOINT",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
 }
 # Procedures (and functions) that write, run arbitrary Cypher, or reach outside the database.
 _DENIED_PREFIXES = (
@@ -89,10 +103,16 @@ _READ_PROCEDURES = {
     "apoc.path.subgraphall",
     "apoc.path.spanningtree",
     "gds.graph.list",
+    # LadybugDB's schema listings (the embedded console's CALL show_tables() RETURN *).
+    "show_tables",
+    "table_info",
+    "show_functions",
 }
 _GDS_READ = re.compile(r"^gds\.[\w.]+\.stream(\.estimate)?$")
+# A `//` comment ends at any line terminator Neo4j's lexer knows (\r, \n, NEL, LS, PS): ending it only at
+# \n let `RETURN n // x\rDETACH DELETE n` hide a write from this guard but not from the server.
 _TOKEN = re.compile(
-    r"(?P<comment>//[^\n]*|/\*.*?(?:\*/|$))|(?P<string>'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?)"
+    r"(?P<comment>//[^\n\r\x85\u2028\u2029]*|/\*.*?(?:\*/|$))|(?P<string>'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?)"
     r"|(?P<name>`(?:[^`]|``)*`?)|(?P<param>\$\w+)|(?P<word>[A-Za-z_][\w]*)|(?P<dot>\.)|(?P<other>\S)",
     re.S,
 )

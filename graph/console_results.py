@@ -1,4 +1,4 @@
-"""Console answers as tables plus drawable nodes and edges: the shared shape, and grand-cypher's results.
+"""Console answers as tables plus drawable nodes and edges: the shared shape, and LadybugDB's values.
 
 Neo4j's values are converted in :mod:`hepgraph.graph.neo4j_results`, so the embedded path never imports
 the driver.
@@ -7,48 +7,18 @@ the driver.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
-from hepgraph.graph.console_guard import query_tokens
-from hepgraph.nodes import split_node
+from hepgraph.nodes import author_node, concept_node, paper_node, split_node
 from hepgraph.results import SubgraphEdge, SubgraphNode
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KIND_TYPE", "finish", "from_grandcypher", "json_props"]
+__all__ = ["KIND_TYPE", "finish", "from_ladybug_value", "json_props", "ran_past"]
 
-_INTERNAL = {"__labels__", "_id", "_from", "_to"}
 KIND_TYPE = {"paper": "paper", "concept": "concept", "author": "author"}
-
-
-def _column_order(query: str, keys: list[str]) -> list[str]:
-    """grand-cypher returns columns in no fixed order; put them back in the RETURN clause's order."""
-    tokens = [t for t in query_tokens(query)]
-    starts = [t[2] for t in tokens if t[0] == "word" and t[1].upper() == "RETURN"]
-    clause = query[starts[-1] + len("RETURN") :] if starts else ""
-    clause = re.split(r"\b(?:ORDER\s+BY|SKIP|LIMIT)\b", clause, flags=re.I)[0]
-    clause = re.sub(r"^\s*DISTINCT\b", "", clause, flags=re.I)
-    items, depth, current = [], 0, ""
-    for ch in clause:
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        if ch == "," and depth == 0:
-            items.append(current)
-            current = ""
-        else:
-            current += ch
-    items.append(current)
-    names = []
-    for item in items:
-        alias = re.search(r"\bAS\s+(\w+)\s*$", item.strip(), flags=re.I)
-        names.append((alias.group(1) if alias else re.sub(r"\s+", "", item)).lower())
-
-    def rank(key: str) -> int:
-        k = re.sub(r"\s+", "", key).lower()
-        return names.index(k) if k in names else len(names)
-
-    return sorted(keys, key=rank)
+# The property that names a node of each engine table (the console's node ids use it).
+_NODE_KEYS = {"Paper": ("key", paper_node), "Concept": ("id", concept_node), "Author": ("key", author_node)}
 
 
 def _node_from_id(node_id: str) -> SubgraphNode:
@@ -59,55 +29,66 @@ def _node_from_id(node_id: str) -> SubgraphNode:
     return SubgraphNode(id=node_id, label=bare, type=KIND_TYPE.get(kind, "node"))
 
 
-def _plain(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, SubgraphEdge]) -> Any:
-    """A JSON-friendly copy of a grand-cypher value; nodes and edges are collected for drawing."""
-    if isinstance(value, dict) and "_id" in value:
-        labels = sorted(value.get("__labels__", ()))
-        node_id = value["_id"]
-        label = value.get("title") or value.get("name") or value.get("key") or node_id
-        nodes[node_id] = SubgraphNode(
-            id=node_id, label=str(label), type=KIND_TYPE.get(split_node(node_id)[0], "node")
+def from_ladybug_value(value: Any, nodes: dict[str, SubgraphNode], edges: dict[tuple, SubgraphEdge]) -> Any:
+    """A JSON-friendly copy of a LadybugDB value; nodes, relationships and paths are collected for drawing.
+
+    Nodes are keyed by the engine's internal id while a row is read, so a relationship (which names its
+    ends by internal id) finds the console ids of the nodes returned with it; ends never returned are
+    drawn from the internal id alone.
+    """
+    if isinstance(value, dict) and "_NODES" in value and "_RELS" in value:  # a path
+        return [from_ladybug_value(v, nodes, edges) for v in (*value["_NODES"], *value["_RELS"])]
+    if isinstance(value, dict) and "_LABEL" in value and "_SRC" in value:  # a relationship
+        src, dst = _internal(value["_SRC"]), _internal(value["_DST"])
+        edges[(src, value["_LABEL"], dst)] = SubgraphEdge(source=src, target=dst, rel=value["_LABEL"])
+        return {"type": value["_LABEL"], **json_props(_props(value))}
+    if isinstance(value, dict) and "_LABEL" in value and "_ID" in value:  # a node
+        label, props = value["_LABEL"], _props(value)
+        key, make = _NODE_KEYS.get(label, ("", None))
+        node_id = make(props[key]) if make and props.get(key) else f"n:{_internal(value['_ID'])}"
+        kind = KIND_TYPE[split_node(node_id)[0]] if make else "node"
+        name = (
+            props.get("title_text") or props.get("title") or props.get("name") or props.get("key") or node_id
         )
-        return {"labels": labels, **{k: v for k, v in value.items() if k not in _INTERNAL}}
-    if isinstance(value, dict) and "_from" in value:
-        rel = next(iter(value.get("__labels__", {"?"})))
-        edges[(value["_from"], rel, value["_to"])] = SubgraphEdge(
-            source=value["_from"], target=value["_to"], rel=rel
-        )
-        return {"type": rel, **{k: v for k, v in value.items() if k not in _INTERNAL}}
-    if isinstance(value, set | frozenset):
-        return sorted(value)
+        nodes[node_id] = SubgraphNode(id=node_id, label=str(name), type=kind)
+        nodes.setdefault(_internal(value["_ID"]), nodes[node_id])
+        return {"labels": [label], **json_props(props)}
     if isinstance(value, list | tuple):
-        return [_plain(v, nodes, edges) for v in value]
-    return value
+        return [from_ladybug_value(v, nodes, edges) for v in value]
+    if isinstance(value, dict):
+        return {k: from_ladybug_value(v, nodes, edges) for k, v in value.items()}
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
+
+
+def _internal(engine_id: Any) -> str:
+    """A stable text for the engine's internal id ({table, offset}) of a node."""
+    if isinstance(engine_id, dict):
+        return f"i:{engine_id.get('table')}:{engine_id.get('offset')}"
+    return f"i:{engine_id}"
+
+
+def _props(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if not k.startswith("_")}
 
 
 def finish(columns: list[str], rows: list[list[Any]], truncated: bool, nodes: dict, edges: dict) -> dict:
     """ConsoleAnswer fields from converted rows and the nodes and edges collected while converting."""
-    for edge in edges.values():  # an edge returned without its end nodes still draws
-        for end in (edge.source, edge.target):
-            nodes.setdefault(end, _node_from_id(end))
+    # An engine that names relationship ends by internal id left an alias per node (see from_ladybug_value).
+    named = {key: node.id for key, node in nodes.items()}
+    drawn: dict[str, SubgraphNode] = {node.id: node for node in nodes.values()}
+    lines: dict[tuple, SubgraphEdge] = {}
+    for edge in edges.values():
+        src, dst = named.get(edge.source, edge.source), named.get(edge.target, edge.target)
+        for end in (src, dst):  # an edge returned without its end nodes still draws
+            drawn.setdefault(end, _node_from_id(end))
+        lines[(src, edge.rel, dst)] = SubgraphEdge(source=src, target=dst, rel=edge.rel)
     return {
         "columns": columns,
         "rows": rows,
         "truncated": truncated,
-        "nodes": list(nodes.values()),
-        "edges": list(edges.values()),
+        "nodes": list(drawn.values()),
+        "edges": list(lines.values()),
     }
-
-
-def from_grandcypher(query: str, raw: dict, row_limit: int) -> dict:
-    """A grand-cypher answer (column -> values) as ConsoleResult fields, columns in RETURN order."""
-    columns = _column_order(query, [str(k) for k in raw])
-    by_name = {str(k): v for k, v in raw.items()}
-    n = max((len(v) for v in by_name.values()), default=0)
-    nodes: dict[str, SubgraphNode] = {}
-    edges: dict[tuple, SubgraphEdge] = {}
-    rows = [
-        [_plain(by_name[c][i] if i < len(by_name[c]) else None, nodes, edges) for c in columns]
-        for i in range(min(n, row_limit))
-    ]
-    return finish(columns, rows, n > row_limit, nodes, edges)
 
 
 def json_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -116,3 +97,8 @@ def json_props(props: dict[str, Any]) -> dict[str, Any]:
         k: v if v is None or isinstance(v, bool | int | float | str | list) else str(v)
         for k, v in props.items()
     }
+
+
+def ran_past(timeout_s: float) -> str:
+    """What a console query stopped at its timeout says, on every engine."""
+    return f"the console query ran past {timeout_s:g} s and was stopped: add a LIMIT or a narrower MATCH"

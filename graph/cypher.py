@@ -230,7 +230,7 @@ STATS_EDGES = "RETURN " + ", ".join(
 # Only for the opt-in Neo4j test suite, behind Neo4jStore.wipe(confirm=<database name>).
 WIPE_BATCH = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted"
 
-# -- console examples (run on both backends: grand-cypher needs double quotes and upper-case COUNT) ---------
+# -- console examples (run on both backends; tests/graph/test_console.py runs each) ---------------------
 EXAMPLE_QUERIES: list[tuple[str, str]] = [
     ("Ten papers", "MATCH (p:Paper) RETURN p.key, p.title, p.year ORDER BY p.key LIMIT 10"),
     (
@@ -250,3 +250,45 @@ EXAMPLE_QUERIES: list[tuple[str, str]] = [
         "MATCH (a:Paper)-[s:SIMILAR]->(b:Paper) RETURN a.key, b.key, s.score ORDER BY s.score DESC LIMIT 20",
     ),
 ]
+
+# -- the embedded console's engine (LadybugDB, a Kuzu fork): a read-only copy of the store's graph ----------
+# Node and relationship tables mirror the Neo4j model above, so one console query reads the same on both
+# stores. LadybugDB gives each node one label (its table): Neo4j's extra `:Work` label has no table here, and
+# `ExternalWork` holds every citation endpoint that is not an indexed paper.
+LADYBUG_NODE_TABLES: dict[str, str] = {
+    "Paper": (
+        "CREATE NODE TABLE Paper(key STRING PRIMARY KEY, arxiv_id STRING, doi STRING, inspire_id STRING, "
+        "title STRING, title_text STRING, abstract STRING, abstract_text STRING, author_names STRING[], "
+        "categories STRING[], date STRING, year INT64, journal_ref STRING)"
+    ),
+    "Concept": (
+        "CREATE NODE TABLE Concept(id STRING PRIMARY KEY, type STRING, name STRING, aliases STRING[], "
+        "acronyms STRING[], latex STRING[], parents STRING[], description STRING)"
+    ),
+    "Author": "CREATE NODE TABLE Author(key STRING PRIMARY KEY, name STRING)",
+    "ExternalWork": "CREATE NODE TABLE ExternalWork(key STRING PRIMARY KEY, title STRING)",
+}
+_WORK_PAIRS = (
+    "FROM Paper TO Paper, FROM Paper TO ExternalWork, FROM ExternalWork TO Paper, "
+    "FROM ExternalWork TO ExternalWork"
+)
+LADYBUG_REL_TABLES: dict[str, str] = {
+    "CITES": f"CREATE REL TABLE CITES({_WORK_PAIRS}, source STRING)",
+    "IS_A": "CREATE REL TABLE IS_A(FROM Concept TO Concept)",
+    "SIMILAR": "CREATE REL TABLE SIMILAR(FROM Paper TO Paper, score DOUBLE)",
+    "WROTE": "CREATE REL TABLE WROTE(FROM Author TO Paper, position INT64)",
+    **{
+        rel: f"CREATE REL TABLE {rel}(FROM Paper TO Concept, count INT64, evidence STRING, via STRING)"
+        for rel in LINK_RELS
+    },
+}
+
+
+def ladybug_copy(table: str, path: str, pair: tuple[str, str] | None = None) -> str:
+    """COPY of one table from a Parquet file the engine module wrote (a path cannot be a parameter)."""
+    if table not in LADYBUG_NODE_TABLES and table not in LADYBUG_REL_TABLES:
+        msg = f"no console table {table!r}; known: {sorted({**LADYBUG_NODE_TABLES, **LADYBUG_REL_TABLES})}"
+        raise ConfigError(msg)
+    quoted = path.replace("\\", "\\\\").replace("'", "\\'")
+    options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+    return f"COPY {table} FROM '{quoted}'{options}"

@@ -13,12 +13,13 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
 from hepgraph.graph import sqlite_schema as sq
-from hepgraph.graph.console_embedded import EMBEDDED_SUBSET_NOTE, console_answer
+from hepgraph.graph.console_embedded import EMBEDDED_NOTE, console_answer
 from hepgraph.graph.sqlite_rows import link_from_row, link_row, paper_from_row
 from hepgraph.graph.sqlite_upsert import select_in, upsert_records
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
@@ -38,7 +39,7 @@ class EmbeddedStore:
     """
 
     backend = "embedded"
-    console_note = EMBEDDED_SUBSET_NOTE
+    console_note = EMBEDDED_NOTE
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -339,9 +340,11 @@ class EmbeddedStore:
             conn.execute(sq.SET_META, (key, value))
 
     # -- console ----------------------------------------------------------------------------------------
-    def console_query(self, query: str, *, row_limit: int, timeout_s: float) -> ConsoleAnswer:
-        """grand-cypher over an in-memory view of this store (a Cypher subset; see the answer's note)."""
-        return console_answer(self, query, row_limit=row_limit, timeout_s=timeout_s)
+    def console_query(
+        self, query: str, *, params: Mapping[str, Any], row_limit: int, timeout_s: float
+    ) -> ConsoleAnswer:
+        """LadybugDB over a read-only copy of this store's graph (see :mod:`.console_embedded`)."""
+        return console_answer(self, query, params=params, row_limit=row_limit, timeout_s=timeout_s)
 
     # -- summaries --------------------------------------------------------------------------------
     def stats(self) -> StoreStats:

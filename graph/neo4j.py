@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -22,6 +23,7 @@ from hepgraph.batching import batched
 from hepgraph.errors import GraphStoreError, QueryError
 from hepgraph.graph import cypher as q
 from hepgraph.graph import neo4j_rows as rows
+from hepgraph.graph.console_results import ran_past
 from hepgraph.graph.neo4j_results import from_neo4j
 from hepgraph.merge import record_identity
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
@@ -397,14 +399,21 @@ class Neo4jStore:
         self._write(work)
 
     # -- console ----------------------------------------------------------------------------------------
-    def console_query(self, query: str, *, row_limit: int, timeout_s: float) -> ConsoleAnswer:
+    def console_query(
+        self, query: str, *, params: Mapping[str, Any], row_limit: int, timeout_s: float
+    ) -> ConsoleAnswer:
         """Run a console query in a READ-access session with a server-side timeout; <= ``row_limit`` rows."""
         try:
             with self._session(neo4j.READ_ACCESS) as session:
-                result = session.run(neo4j.Query(query, timeout=timeout_s))  # type: ignore[arg-type]
+                result = session.run(neo4j.Query(query, timeout=timeout_s), dict(params))  # type: ignore[arg-type]
                 records = result.fetch(row_limit + 1)
                 columns = list(result.keys())
         except (Neo4jError, DriverError) as err:
+            # The server ends a query past its timeout by terminating its transaction; say which limit.
+            if isinstance(err, Neo4jError) and re.search(
+                r"timedout|terminated", f"{err.code} {err.message}", re.I
+            ):
+                raise QueryError(ran_past(timeout_s)) from err
             wrapped = rows.wrap_error(err, self.uri)
             raise QueryError(str(wrapped)) from err
         values = [list(r.values()) for r in records[:row_limit]]

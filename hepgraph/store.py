@@ -193,11 +193,15 @@ class Console(Protocol):
 
     console_note: str  # what runs the queries and what it supports, shown above the console
 
-    def console_query(self, query: str, *, row_limit: int, timeout_s: float) -> ConsoleAnswer:
+    def console_query(
+        self, query: str, *, params: Mapping[str, Any], row_limit: int, timeout_s: float
+    ) -> ConsoleAnswer:
         """Run a query that :func:`hepgraph.graph.console_guard.check_read_only` passed.
 
+        The connection is read-only (the engine refuses writes itself); ``params`` fill ``$name``s.
+
         Raises:
-            QueryError: the engine cannot run it, it failed, or it ran past ``timeout_s``.
+            QueryError: the engine cannot run it, refused it, it failed, or it ran past ``timeout_s``.
         """
         ...
 

@@ -1,14 +1,17 @@
-"""The read-only Cypher console on the embedded store, built from real arXiv snapshot lines."""
+"""The read-only Cypher console on the embedded store (LadybugDB), built from real arXiv snapshot lines."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from hepgraph.errors import QueryError, ReadOnlyViolation
-from hepgraph.graph.console import EMBEDDED_SUBSET_NOTE, EXAMPLE_QUERIES, check_read_only, run_console_query
+from hepgraph.graph.console import EMBEDDED_NOTE, EXAMPLE_QUERIES, check_read_only, run_console_query
+from hepgraph.graph.console_embedded import GRACE_S, MEMORY_BUDGET_BYTES
 from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import Author, Citation, Concept, ConceptLink, PaperRecord, SimilarEdge
 
@@ -67,7 +70,7 @@ def test_example_queries_return_rows(store: EmbeddedStore, title: str, query: st
     result = run_console_query(store, query, row_limit=100, timeout_s=30)
     assert result.rows, title
     assert all(len(row) == len(result.columns) for row in result.rows)
-    assert result.backend == "embedded" and result.subset_note == EMBEDDED_SUBSET_NOTE
+    assert result.backend == "embedded" and result.engine_note == EMBEDDED_NOTE
 
 
 def test_columns_follow_the_return_clause(store: EmbeddedStore) -> None:
@@ -128,6 +131,26 @@ WRITES = [
     "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS",
     "CALL dbms.security.createUser('x', 'y', false)",
     "INSERT (n:Paper {key: 'x'})",
+    # A `//` comment ends at any line terminator Neo4j's lexer knows, not only at \n.
+    "MATCH (n) RETURN n // x\rDETACH DELETE n",
+    "MATCH (n) RETURN n // x\u2028DETACH DELETE n",
+    "MATCH (n) RETURN n // x\u2029DETACH DELETE n",
+    "MATCH (n) RETURN n // x\u0085DETACH DELETE n",
+    # Administration and other databases.
+    "SHOW USERS",
+    "SHOW DATABASES YIELD name RETURN name",
+    "USE system MATCH (n) RETURN n",
+    "USE system SHOW USERS",
+    # LadybugDB's own statements that touch files, settings or the database.
+    "COPY Paper FROM '/tmp/papers.csv'",
+    "EXPORT DATABASE '/tmp/out'",
+    "IMPORT DATABASE '/tmp/out'",
+    "INSTALL httpfs",
+    "LOAD EXTENSION httpfs",
+    "ATTACH '/tmp/other.lbug' AS other",
+    "CHECKPOINT",
+    "BEGIN TRANSACTION",
+    "CALL threads = 1",
 ]
 
 
@@ -167,20 +190,81 @@ def test_string_literal_named_like_a_write_runs(store: EmbeddedStore) -> None:
     assert len(result.rows) == 2
 
 
-def test_unsupported_query_names_the_subset(store: EmbeddedStore) -> None:
-    with pytest.raises(QueryError, match="Cypher subset"):
-        run_console_query(store, "MATCH (p:Paper) WITH p RETURN p.key", row_limit=10, timeout_s=30)
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (:Paper {key: 'x'})",
+        "MATCH (p:Paper) SET p.title = 'x'",
+        "MATCH (p:Paper) DETACH DELETE p",
+        "COPY Paper FROM '/tmp/papers.csv'",
+    ],
+)
+def test_the_engine_refuses_writes_the_guard_missed(store: EmbeddedStore, query: str) -> None:
+    """Past the guard (called directly), the engine's read-only open still refuses the write."""
+    before = store.index_hash()
+    with pytest.raises(QueryError, match="read-only"):
+        store.console_query(query, params={}, row_limit=10, timeout_s=10)
+    after = run_console_query(
+        store, "MATCH (p:Paper) RETURN count(*) AS n, min(p.title) AS t", row_limit=1, timeout_s=10
+    )
+    assert after.rows[0][0] == 40 and after.rows[0][1] != "x"
+    assert store.index_hash() == before
+
+
+def test_parameters_reach_the_engine(store: EmbeddedStore) -> None:
+    keys = [p.key for p in store.iter_papers()][:2]
+    result = run_console_query(
+        store,
+        "MATCH (p:Paper) WHERE p.key IN $keys AND p.year >= $year RETURN p.key AS key ORDER BY key",
+        params={"keys": ["nope", *keys], "year": 1900},
+        row_limit=10,
+        timeout_s=30,
+    )
+    assert result.columns == ["key"] and result.rows == [[k] for k in sorted(keys)]
+
+
+def test_what_the_engine_lacks_says_what_to_write(store: EmbeddedStore) -> None:
+    with pytest.raises(QueryError, match="write label\\(r\\)"):
+        run_console_query(store, "MATCH (p:Paper)-[r]->() RETURN type(r)", row_limit=10, timeout_s=30)
+    with pytest.raises(QueryError, match="SHORTEST"):
+        run_console_query(
+            store, "MATCH p = shortestPath((a:Paper)-[*..3]-(b:Paper)) RETURN p", row_limit=10, timeout_s=30
+        )
 
 
 def test_empty_query_and_timeout(store: EmbeddedStore) -> None:
     with pytest.raises(QueryError, match="empty"):
         run_console_query(store, "  ", row_limit=10, timeout_s=5)
-    # 40 x 40 x 40 paper triples, none of which matches (so no row limit ends it early): milliseconds of
-    # pure-Python matching, ten times the timeout.
-    with pytest.raises(QueryError, match="abandoned"):
+    # 40^5 paper quintuples filtered on their keys: seconds of work, stopped by the engine at 0.3 s.
+    start = time.perf_counter()
+    with pytest.raises(QueryError, match="ran past 0.3 s and was stopped"):
         run_console_query(
             store,
-            'MATCH (a:Paper) MATCH (b:Paper) MATCH (c:Paper) WHERE c.key = "none" RETURN a.key',
+            "MATCH (a:Paper), (b:Paper), (c:Paper), (d:Paper), (e:Paper) "
+            "WHERE a.key + b.key + c.key + d.key + e.key = 'none' RETURN count(*)",
             row_limit=10,
-            timeout_s=0.001,
+            timeout_s=0.3,
         )
+    assert time.perf_counter() - start < 0.3 + GRACE_S + 2  # stopped, not left running
+
+
+def test_a_runaway_query_is_killed_at_its_memory_budget(store: EmbeddedStore) -> None:
+    """range() builds its lists before the timeout can act; the child is killed, this process stays small."""
+    before = _rss_mb()
+    with pytest.raises(QueryError, match=f"more than {MEMORY_BUDGET_BYTES >> 20} MB"):
+        run_console_query(
+            store,
+            "UNWIND range(1, 100000000) AS x UNWIND range(1, 100000) AS y RETURN count(*)",
+            row_limit=10,
+            timeout_s=60,
+        )
+    assert _rss_mb() - before < 100
+    # The console still answers afterwards.
+    assert run_console_query(store, "MATCH (p:Paper) RETURN count(*)", row_limit=1, timeout_s=10).rows == [
+        [40]
+    ]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm", "rb") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -151,17 +151,6 @@ def test_citations_are_batched_and_counted_from_the_server_counters() -> None:
     ]
 
 
-def test_console_runs_in_a_read_session_with_timeout_and_row_limit() -> None:
-    found = [{"key": f"2101.{i:05d}"} for i in range(5)]
-    server = FakeServer(answer=lambda s, p: _Result(found))
-    store = Neo4jStore(server, uri="bolt://fake")
-    result = run_console_query(store, "MATCH (p:Paper) RETURN p.key AS key", row_limit=3, timeout_s=4.5)
-    assert server.modes == [neo4j.READ_ACCESS]
-    assert server.auto[0].timeout == 4.5 and server.auto[0].text.startswith("MATCH (p:Paper)")
-    assert result.columns == ["key"] and len(result.rows) == 3 and result.truncated
-    assert result.backend == "neo4j"
-
-
 def test_console_refuses_writes_before_sending() -> None:
     server = FakeServer()
     store = Neo4jStore(server, uri="bolt://fake")
