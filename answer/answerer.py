@@ -25,7 +25,7 @@ from hepgraph.answer.offline import OfflineWriter
 from hepgraph.answer.prose import without_repeats
 from hepgraph.answer.subgraph import build_subgraph
 from hepgraph.errors import LLMError
-from hepgraph.graph.retrieve import Retriever
+from hepgraph.graph.retrieve_local import AnyRetriever
 from hepgraph.models import ConceptLink, Paper
 from hepgraph.nodes import paper_node
 from hepgraph.protocols import Embedder
@@ -75,7 +75,7 @@ class Answerer:
 
     def __init__(
         self,
-        retriever: Retriever,
+        retriever: AnyRetriever,
         store: GraphStore,
         *,
         settings: Settings | None = None,

@@ -227,6 +227,42 @@ STATS_EDGES = "RETURN " + ", ".join(
     f"COUNT {{ MATCH ()-[:{rel}]->() }} AS {rel}" for rel in ("WROTE", *GRAPH_RELS)
 )
 
+# A paper without its author lists (thousands of names on a collaboration paper; retrieval reads none).
+_PAPER_TEXT_MAP = (
+    "p {.key, .arxiv_id, .doi, .inspire_id, .title, .title_text, .abstract, .abstract_text, .categories, "
+    ".date, .journal_ref, .sources}"
+)
+# -- retrieval inside the database: seeds from the indexes, then the seeds' bounded neighbourhood ----------
+# The vector index scores cosine similarity as (1 + cos) / 2; the caller maps it back.
+VECTOR_SEEDS = (
+    "CALL db.index.vector.queryNodes('paper_embedding', $k, $vector) YIELD node, score "
+    "RETURN node.key AS key, score ORDER BY score DESC, key"
+)
+TEXT_SEEDS = (
+    "CALL db.index.fulltext.queryNodes('paper_text', $text, {limit: $k}) YIELD node, score "
+    "RETURN node.key AS key, score ORDER BY score DESC, key"
+)
+PAPER_VECTORS = "UNWIND $keys AS k MATCH (p:Paper {key: k}) RETURN p.key AS key, p.embedding AS vector"
+# One round trip: the seed papers, up to $per_paper CITES/SIMILAR neighbours of each, and the $per_concept
+# papers that mention each linked concept most; every paper with its links, the keys it cites and is
+# similar to (the client keeps the edges whose both ends are in the neighbourhood), and its similarity to
+# the question (vectors stay in the database: moving them costs more than the rest of the answer).
+NEIGHBOURHOOD = (
+    "CALL () { "
+    "UNWIND $keys AS k MATCH (p:Paper {key: k}) RETURN p "
+    "UNION UNWIND $keys AS k MATCH (s:Paper {key: k}) "
+    "CALL (s) { MATCH (s)-[:CITES|SIMILAR]-(n:Paper) RETURN DISTINCT n ORDER BY n.key LIMIT $per_paper } "
+    "RETURN n AS p "
+    "UNION UNWIND $concepts AS cid MATCH (c:Concept {id: cid}) "
+    "CALL (c) { MATCH (c)<-[r]-(n:Paper) RETURN n ORDER BY r.count DESC, n.key LIMIT $per_concept } "
+    "RETURN n AS p } "
+    f"RETURN {_PAPER_TEXT_MAP} AS paper, vector.similarity.cosine(p.embedding, $vector) AS similarity, "
+    "[(p)-[r]->(c:Concept) | {concept_id: c.id, rel: type(r), count: r.count, evidence: r.evidence, "
+    "via: r.via}] AS links, "
+    "[(p)-[:CITES]->(q:Paper) | q.key] AS cites, "
+    "[(p)-[s:SIMILAR]->(q:Paper) | {b: q.key, score: s.score}] AS similar"
+)
+
 # Only for the opt-in Neo4j test suite, behind Neo4jStore.wipe(confirm=<database name>).
 WIPE_BATCH = "MATCH (n) WITH n LIMIT $limit DETACH DELETE n RETURN count(n) AS deleted"
 

@@ -23,6 +23,16 @@ _LINK_ROWS = {
 }
 PARAMETERS: dict[str, dict] = {
     "RESOLVE_IDS": {"ids": ["2101.00001", "doi:10.1/x"]},
+    "VECTOR_SEEDS": {"k": 10, "vector": _SAMPLE_VECTOR},
+    "TEXT_SEEDS": {"k": 10, "text": "jet OR tagging"},
+    "NEIGHBOURHOOD": {
+        "keys": ["2101.00001"],
+        "concepts": ["method:gnn"],
+        "per_paper": 50,
+        "per_concept": 100,
+        "vector": _SAMPLE_VECTOR,
+    },
+    "PAPER_VECTORS": {"keys": ["2101.00001"]},
     "RECORDS_FOR_PAPERS": {"keys": ["2101.00001"]},
     "PAPER_HASHES": {"keys": ["2101.00001"]},
     "UPSERT_RECORDS": {"rows": [{"key": "f|2101.00001", "props": {"paper_key": "2101.00001", "json": "{}"}}]},

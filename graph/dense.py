@@ -8,6 +8,7 @@ would cost exactness and determinism here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -20,6 +21,18 @@ def normalize_rows(M: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(M, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return M / norms
+
+
+class DenseScorer(Protocol):
+    """What the walk needs of dense search: every paper's cosine to a question, and some papers' vectors."""
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``vector`` to every paper, in view order."""
+        ...
+
+    def rows(self, indices: np.ndarray) -> np.ndarray:
+        """Unit vectors of the papers at ``indices`` (for MMR's diversity)."""
+        ...
 
 
 class DenseIndex:
@@ -50,6 +63,10 @@ class DenseIndex:
         if norm == 0:
             return np.zeros(len(self.keys), dtype=np.float32)
         return self.matrix @ (v / norm)
+
+    def rows(self, indices: np.ndarray) -> np.ndarray:
+        """Unit vectors of the papers at ``indices``."""
+        return self.matrix[indices]
 
     def search(self, vector: np.ndarray, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` most similar (key, cosine) pairs, best first; ties broken by index order."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from hepgraph.errors import GraphStoreError
 
@@ -19,6 +21,18 @@ logging.getLogger("bm25s").setLevel(logging.NOTSET)
 logger = logging.getLogger(__name__)
 
 _KEYS_FILE = "paper_keys.json"
+
+
+def lucene_query(text: str) -> str:
+    """``text``'s words as a Lucene OR query for a full-text index, with the stopwords BM25 drops here.
+
+    Only letters and digits survive, so nothing in a question is read as Lucene syntax.
+
+    >>> lucene_query("Which (GNN) taggers beat the DNN? jet-tagging")
+    'which OR gnn OR taggers OR beat OR dnn OR jet OR tagging'
+    """
+    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in STOPWORDS_EN]
+    return " OR ".join(dict.fromkeys(words))
 
 
 def _stemmer() -> Stemmer.Stemmer:

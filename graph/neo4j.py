@@ -24,11 +24,12 @@ from hepgraph.errors import GraphStoreError, QueryError
 from hepgraph.graph import cypher as q
 from hepgraph.graph import neo4j_rows as rows
 from hepgraph.graph.console_results import ran_past
+from hepgraph.graph.lexical import lucene_query
 from hepgraph.graph.neo4j_results import from_neo4j
 from hepgraph.merge import record_identity
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
 from hepgraph.settings import Settings
-from hepgraph.store import ConsoleAnswer, StoreStats, WriteReport
+from hepgraph.store import ConsoleAnswer, GraphSlice, StoreStats, WriteReport
 
 logger = logging.getLogger(__name__)
 
@@ -418,6 +419,58 @@ class Neo4jStore:
             raise QueryError(str(wrapped)) from err
         values = [list(r.values()) for r in records[:row_limit]]
         return ConsoleAnswer(**from_neo4j(columns, values, len(records) > row_limit))
+
+    # -- retrieval inside the database (SeedSearch) ----------------------------------------------------
+    def vector_seeds(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """The ``k`` papers nearest ``vector`` in the paper_embedding index: (key, cosine), best first."""
+        found = self._read(q.VECTOR_SEEDS, k=k, vector=[float(x) for x in vector])
+        return [(r["key"], 2.0 * float(r["score"]) - 1.0) for r in found]  # the index scores (1 + cos) / 2
+
+    def text_seeds(self, text: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best full-text (Lucene BM25) matches of ``text``'s words, best first."""
+        query = lucene_query(text)
+        if not query:
+            return []
+        return [(r["key"], float(r["score"])) for r in self._read(q.TEXT_SEEDS, k=k, text=query)]
+
+    def neighbourhood(
+        self,
+        keys: Sequence[str],
+        concept_ids: Sequence[str],
+        *,
+        vector: Sequence[float],
+        per_paper: int,
+        per_concept: int,
+    ) -> GraphSlice:
+        """The seeds, their bounded neighbourhood and every edge inside it, in one query."""
+        found = self._read(
+            q.NEIGHBOURHOOD,
+            keys=list(dict.fromkeys(keys)),
+            concepts=list(dict.fromkeys(concept_ids)),
+            per_paper=per_paper,
+            per_concept=per_concept,
+            vector=[float(x) for x in vector],
+        )
+        inside = {r["paper"]["key"] for r in found}
+        out = GraphSlice()
+        for r in sorted(found, key=lambda r: r["paper"]["key"]):
+            key = r["paper"]["key"]
+            out.papers.append(rows.paper_from_map(r["paper"]))
+            out.links.extend(rows.link_from_row({**link, "paper_key": key}) for link in r["links"])
+            out.citations.extend(
+                Citation(citing=key, cited=c) for c in sorted(set(r["cites"])) if c in inside
+            )
+            out.similar.extend(
+                SimilarEdge(a=key, b=e["b"], score=e["score"]) for e in r["similar"] if e["b"] in inside
+            )
+            if r["similarity"] is not None:
+                out.similarity[key] = 2.0 * float(r["similarity"]) - 1.0  # Neo4j scales it to (1 + cos) / 2
+        return out
+
+    def paper_vectors(self, keys: Sequence[str]) -> dict[str, list[float]]:
+        """The embeddings of the given papers (those without one are left out)."""
+        found = self._read(q.PAPER_VECTORS, keys=list(keys))
+        return {r["key"]: [float(x) for x in r["vector"]] for r in found if r["vector"] is not None}
 
     def stats(self) -> StoreStats:
         """Counts of papers, authors, citations, concepts and edges by type."""

@@ -21,7 +21,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import QueryError
-from hepgraph.graph.dense import DenseIndex
+from hepgraph.graph.dense import DenseIndex, DenseScorer
 from hepgraph.graph.explain import PathFinder, question_edge
 from hepgraph.graph.lexical import LexicalIndex, top_k
 from hepgraph.graph.linking import QuestionLinker, UnderstoodQuestion
@@ -106,6 +106,12 @@ class RetrievalConfig(BaseModel):
     cos_floor: float = Field(0.2, description="Question-paper cosine read as 0% relevant (unrelated texts).")
     cos_full: float = Field(0.65, description="Question-paper cosine read as 100% relevant.")
     off_topic_below: float = Field(0.15, description="Best relevance under which the question is flagged.")
+    neighbourhood_per_paper: int = Field(
+        50, description="In-database retrieval: CITES/SIMILAR neighbours fetched per seed paper."
+    )
+    neighbourhood_per_concept: int = Field(
+        200, description="In-database retrieval: papers fetched per linked concept (most mentions first)."
+    )
 
 
 class Retriever:
@@ -119,6 +125,9 @@ class Retriever:
         concept_vectors: (concept ids, unit vectors) the build cached; None embeds the view's concepts.
         settings: cache folder and model name; defaults to ``Settings()``.
         config: retrieval settings.
+        cache: keep the view and BM25 index in the cache folder (False for a per-question neighbourhood).
+        dense: scores papers against the question on the built view; by default exact cosine over the
+            view's vectors (a store that scores inside itself passes its own, and the view holds none).
     """
 
     def __init__(
@@ -130,15 +139,25 @@ class Retriever:
         concept_vectors: tuple[list[str], np.ndarray] | None = None,
         settings: Settings | None = None,
         config: RetrievalConfig | None = None,
+        cache: bool = True,
+        dense: Callable[[GraphView], DenseScorer] | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.config = config or RetrievalConfig()
         self.store = store
-        cache_dir = self.settings.cache_dir
-        self.view: GraphView = load_view(store, model=embedder.model_name, cache_dir=cache_dir)
+        cache_dir = self.settings.cache_dir if cache else None
+        self.view: GraphView = load_view(
+            store, model=embedder.model_name, cache_dir=cache_dir, embeddings=dense is None
+        )
         v = self.view
         self.lexical = LexicalIndex.load_or_build(cache_dir, v.index_hash, v.paper_keys, v.paper_texts)
-        self.dense = DenseIndex(v.paper_keys, v.embeddings) if v.embeddings.shape[1] else None
+        self.dense: DenseScorer | None = (
+            dense(v)
+            if dense is not None
+            else DenseIndex(v.paper_keys, v.embeddings)
+            if v.embeddings.shape[1]
+            else None
+        )
         self.linker = QuestionLinker(
             v,
             embedder,
@@ -293,7 +312,7 @@ class Retriever:
         if cfg.mmr_lambda >= 1.0 or self.dense is None or len(pool) <= 1:
             return pool[:k].tolist()
         rel = scores[pool] / scores[pool[0]]
-        vecs = self.dense.matrix[pool]
+        vecs = self.dense.rows(pool)
         chosen: list[int] = []
         max_sim = np.zeros(len(pool), dtype=np.float32)
         free = np.ones(len(pool), dtype=bool)

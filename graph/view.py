@@ -40,15 +40,23 @@ _MEMORY: dict[tuple[str, str, bool], GraphView] = {}
 
 
 def load_view(
-    store: GraphStore, *, model: str, cache_dir: Path | None = None, include_authors: bool = False
+    store: GraphStore,
+    *,
+    model: str,
+    cache_dir: Path | None = None,
+    include_authors: bool = False,
+    embeddings: bool = True,
 ) -> GraphView:
-    """The view of ``store`` for its current index hash: from memory, from ``cache_dir``, or built."""
+    """The view of ``store`` for its current index hash: from memory, from ``cache_dir``, or built.
+
+    ``embeddings=False`` leaves the paper vectors out (a store that scores them itself).
+    """
     index_hash = store.index_hash()
-    key = (index_hash, model, include_authors)
+    key = (index_hash, model, include_authors, embeddings)
     if key in _MEMORY:
         return _MEMORY[key]
     safe_model = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in model)
-    suffix = "-authors" if include_authors else ""
+    suffix = ("-authors" if include_authors else "") + ("" if embeddings else "-novectors")
     path = cache_dir / f"view{_FORMAT}-{index_hash}-{safe_model}{suffix}.npz" if cache_dir else None
     view: GraphView | None = None
     if path is not None and path.exists():
@@ -57,7 +65,9 @@ def load_view(
         except (OSError, ValueError, KeyError) as err:
             logger.warning("cannot read the cached graph view %s (%s); rebuilding", path, err)
     if view is None:
-        view = build_view(store, model=model, include_authors=include_authors, index_hash=index_hash)
+        view = build_view(
+            store, model=model, include_authors=include_authors, index_hash=index_hash, embeddings=embeddings
+        )
         if path is not None:
             try:
                 view.save(path)
@@ -103,7 +113,12 @@ class _PaperRow(NamedTuple):
 
 
 def build_view(
-    store: GraphStore, *, model: str, include_authors: bool = False, index_hash: str | None = None
+    store: GraphStore,
+    *,
+    model: str,
+    include_authors: bool = False,
+    index_hash: str | None = None,
+    embeddings: bool = True,
 ) -> GraphView:
     """Read every paper, concept and edge of ``store`` into a :class:`GraphView`.
 
@@ -133,7 +148,11 @@ def build_view(
         concept_texts=[_concept_text(c.name, c.aliases, c.description) for c in concepts],
         author_keys=author_keys,
         edges=edges,
-        embeddings=_embeddings(store, model, [p.text_hash for p in papers]),
+        embeddings=(
+            _embeddings(store, model, [p.text_hash for p in papers])
+            if embeddings
+            else np.zeros((len(papers), 0), dtype=np.float32)
+        ),
     )
     logger.info(
         "graph view: %s papers, %s concepts, edges %s",

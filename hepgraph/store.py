@@ -10,6 +10,9 @@ Roles:
 - :class:`VectorCache`: embeddings cached by text hash (what the build computed once);
 - :class:`BuildState`: per-paper stage hashes and metadata (what the incremental build remembers);
 - :class:`Console`: read-only Cypher for power users, on the backend's own engine.
+
+A store that can also find seeds and fetch a bounded neighbourhood itself (:class:`SeedSearch`, Neo4j)
+is searched inside the database, so the client never holds its whole graph.
 """
 
 from __future__ import annotations
@@ -53,6 +56,21 @@ class StoreStats(BaseModel):
     external_works: int = 0
     concepts: int = 0
     edges: dict[str, int] = Field(default_factory=dict)
+
+
+class GraphSlice(BaseModel):
+    """A bounded part of the graph fetched for one question: papers with their links and edges."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    papers: list[Paper] = Field(default_factory=list)
+    links: list[ConceptLink] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    similar: list[SimilarEdge] = Field(default_factory=list)
+    similarity: dict[str, float] = Field(
+        default_factory=dict,
+        description="paper key -> cosine similarity to the question (papers with a vector)",
+    )
 
 
 class ConsoleAnswer(BaseModel):
@@ -224,4 +242,40 @@ class GraphStore(GraphData, VectorCache, BuildState, Console, Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class SeedSearch(Protocol):
+    """Seeds from the store's own indexes, and their bounded neighbourhood in one round trip.
+
+    Retrieval on such a store never reads the whole graph into the client.
+    """
+
+    def vector_seeds(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """The ``k`` papers nearest ``vector`` by the vector index: (paper key, cosine), best first."""
+        ...
+
+    def text_seeds(self, text: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best full-text matches of ``text``'s words: (paper key, score), best first."""
+        ...
+
+    def neighbourhood(
+        self,
+        keys: Sequence[str],
+        concept_ids: Sequence[str],
+        *,
+        vector: Sequence[float],
+        per_paper: int,
+        per_concept: int,
+    ) -> GraphSlice:
+        """The papers ``keys`` and their bounded neighbourhood, with every edge inside it.
+
+        That is up to ``per_paper`` CITES/SIMILAR neighbours of each paper and the ``per_concept`` papers
+        mentioning each concept most; each paper's cosine similarity to ``vector`` comes with it.
+        """
+        ...
+
+    def paper_vectors(self, keys: Sequence[str]) -> dict[str, list[float]]:
+        """The embeddings of a few papers, by key (those without one are left out)."""
         ...

@@ -6,10 +6,12 @@ Batched and idempotent: every write is an upsert, so re-running a copy changes n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 from hepgraph.batching import batched
 from hepgraph.models import Paper, PaperRecord
+from hepgraph.pipeline.concepts import concept_hash
 from hepgraph.store import GraphStore, WriteReport
 
 _CHUNK = 1000
@@ -69,6 +71,9 @@ def copy_store(source: GraphStore, target: GraphStore, *, model: str, tick: Tick
         links.setdefault(link.paper_key, []).append(link)
     run("papers' links", sorted(links), lambda keys: target.replace_links({k: links[k] for k in keys}))
     run("similar", [list(source.iter_similar())], lambda chunk: target.replace_similar(chunk[0]))
-    hashes = (p.text_hash() for p in source.iter_papers())
+    # Concept vectors too: a store opened read-only for questions cannot cache them, and embedding the
+    # vocabulary at every start costs seconds and hundreds of MB.
+    concepts = sorted(source.get_embeddings(model, [concept_hash(c) for c in source.iter_concepts()]))
+    hashes = chain((p.text_hash() for p in source.iter_papers()), concepts)
     run("embeddings", hashes, lambda hs: target.put_embeddings(model, source.get_embeddings(model, hs)))
     return reports

@@ -18,10 +18,11 @@ from hepgraph.extract.onnx_embed import OnnxEmbedder, export_onnx, exportable, o
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.factory import open_store
 from hepgraph.graph.retrieve import RetrievalConfig, Retriever
+from hepgraph.graph.retrieve_local import AnyRetriever, NeighbourhoodRetriever
 from hepgraph.pipeline.concepts import concept_matrix
 from hepgraph.protocols import Embedder
 from hepgraph.settings import Settings
-from hepgraph.store import GraphStore
+from hepgraph.store import GraphStore, SeedSearch
 
 if TYPE_CHECKING:  # spaCy is imported through hepgraph.extract, which keeps torch out of its import
     from spacy.language import Language
@@ -62,7 +63,7 @@ def build_retriever(
     vocabulary: Vocabulary | None = None,
     nlp: Language | None = None,
     config: RetrievalConfig | None = None,
-) -> Retriever:
+) -> AnyRetriever:
     """A Retriever over ``store`` that links questions as the build linked papers.
 
     ``vocabulary`` and ``nlp`` default to the shipped vocabulary and ``settings.spacy_model``.
@@ -78,12 +79,21 @@ def build_retriever(
     vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
     matcher = MentionExtractor(vocabulary, nlp if nlp is not None else load_pipeline(settings.spacy_model))
     vectors = concept_matrix(store, vocabulary, embedder, save=not store.read_only)
+    if isinstance(store, SeedSearch):  # seeds and neighbourhood come from the database itself
+        return NeighbourhoodRetriever(
+            store,
+            embedder=embedder,
+            matcher=matcher,
+            concept_vectors=vectors,
+            settings=settings,
+            config=config,
+        )
     return Retriever(
         store, embedder=embedder, matcher=matcher, concept_vectors=vectors, settings=settings, config=config
     )
 
 
-def open_retriever(settings: Settings, *, config: RetrievalConfig | None = None) -> Retriever:
+def open_retriever(settings: Settings, *, config: RetrievalConfig | None = None) -> AnyRetriever:
     """Open the configured store read-only and build its Retriever."""
     return build_retriever(open_store(settings, create=False, read_only=True), settings, config=config)
 

@@ -24,7 +24,8 @@ def test_a_table_of_rows(sample_home: Path) -> None:
 
 
 def test_json_rows_with_parameters(sample_home: Path) -> None:
-    everything = json.loads(_cypher(sample_home, "MATCH (p:Paper) RETURN p.key ORDER BY p.key", "--json").output)
+    listed = _cypher(sample_home, "MATCH (p:Paper) RETURN p.key ORDER BY p.key", "--json")
+    everything = json.loads(listed.output)
     keys = [row[0] for row in everything["rows"]]
     done = _cypher(
         sample_home,
