@@ -18,8 +18,13 @@ Design notes (why the tables look like this):
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from pathlib import Path
+
+from hepgraph.caches import writable
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "2"  # 2: links.via (who made a link)
 # Meta keys starting with "_" are the store's own bookkeeping and stay out of index_hash().
@@ -117,7 +122,10 @@ def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     """
     if read_only:
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            f"{path.resolve().as_uri()}?{_read_only_mode(path)}",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
         )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +136,26 @@ def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache
     return conn
+
+
+def _read_only_mode(path: Path) -> str:
+    """``mode=ro``, or ``immutable=1`` when the store's folder cannot be written (read-only media).
+
+    A WAL store opened ``mode=ro`` still creates its ``-shm`` file next to it, so on a read-only folder
+    SQLite says "unable to open database file"; ``immutable=1`` reads the file without any side file.
+    """
+    if writable(path.parent):
+        return "mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size:
+        logger.warning(
+            "%s holds writes not yet merged into %s; they are not seen on this read-only folder "
+            "(open the store once where the folder is writable to merge them)",
+            wal,
+            path,
+        )
+    logger.info("%s is not writable: reading the store as immutable", path.parent)
+    return "mode=ro&immutable=1"
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
