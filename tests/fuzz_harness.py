@@ -60,12 +60,8 @@ _OAI = b"""<?xml version="1.0" encoding="UTF-8"?>
 <metadata><arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/"><id>2101.00001</id>
 <version version="v1"><date>Mon, 4 Jan 2021 19:00:00 GMT</date></version>
 <title>Jet tagging</title><authors>A. One and B. Two</authors><categories>hep-ph</categories>
-<doi>10.1/x</doi><abstract>We tag jets.</abstract></arXivRaw></metadata></record>
+<doi>10.1103/x</doi><abstract>We tag jets.</abstract></arXivRaw></metadata></record>
 <record><header status="deleted"><identifier>oai:arXiv.org:0804.0037</identifier></header></record>
-<record><header><identifier>oai:arXiv.org:0704.0001</identifier></header>
-<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"
- xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Diphoton</dc:title><dc:creator>Balazs, C.</dc:creator>
-<dc:date>2007-04-02</dc:date><dc:description>Abstract.</dc:description></oai_dc:dc></metadata></record>
 <resumptionToken cursor="0" completeListSize="3">tok|1001</resumptionToken>
 </ListRecords></OAI-PMH>
 """
@@ -76,7 +72,7 @@ _ATOM = b"""<?xml version="1.0" encoding="UTF-8"?>
 <title>Jet tagging</title><summary>We tag jets.</summary>
 <author><name>A. One</name><arxiv:affiliation>CERN</arxiv:affiliation></author>
 <author><name>B. Two</name></author>
-<arxiv:doi>10.1/x</arxiv:doi><arxiv:journal_ref>PRD 1 (2021) 2</arxiv:journal_ref>
+<arxiv:doi>10.1103/x</arxiv:doi><arxiv:journal_ref>PRD 1 (2021) 2</arxiv:journal_ref>
 <arxiv:primary_category term="hep-ph"/><category term="hep-ph"/><category term="hep-ex"/></entry>
 </feed>
 """
@@ -87,13 +83,13 @@ _INSPIRE_RECORD = {
         "abstracts": [{"value": "We tag jets."}],
         "authors": [{"full_name": "One, A."}, {"full_name": "Two, B."}],
         "arxiv_eprints": [{"value": "2101.00001", "categories": ["hep-ph"]}],
-        "dois": [{"value": "10.1/x"}],
+        "dois": [{"value": "10.1103/x"}],
         "preprint_date": "2021-01-04",
         "publication_info": [{"journal_title": "PRD", "journal_volume": "1", "year": 2021}],
         "references": [
             {"reference": {"arxiv_eprint": "hep-th/9711200"}},
             {"record": {"$ref": "https://inspirehep.net/api/literature/451647"}},
-            {"reference": {"dois": ["10.1/y"]}},
+            {"reference": {"dois": ["10.1103/y"]}},
         ],
     }
 }
@@ -118,7 +114,7 @@ _BIB = b"""@string{prd = "Phys. Rev. D"}
 """
 _EDGES = (
     b"citing\tcited\tcited_id_scheme\tsource\n"
-    b"2101.00001\thep-th/9711200\tarxiv\ts\n2101.00001\t10.1/y\tdoi\ts\n"
+    b"2101.00001\thep-th/9711200\tarxiv\ts\n2101.00001\tdoi:10.1103/y\tdoi\ts\n"
 )
 _NODES = b"arxiv_id\tcategories\n2101.00001\thep-ph hep-ex\n"
 
