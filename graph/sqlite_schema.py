@@ -194,6 +194,11 @@ SELECT author_key, name FROM (
 """
 
 
+def placeholders(n: int) -> str:
+    """``?, ?, ...`` for an IN list of ``n`` values."""
+    return ", ".join("?" * n)
+
+
 def refresh_authors(conn: sqlite3.Connection, keys: Iterable[str] | None = None) -> None:
     """Make ``authors`` rows of ``keys`` (all when None) follow ``wrote``: no row for an author of no paper.
 
@@ -207,9 +212,8 @@ def refresh_authors(conn: sqlite3.Connection, keys: Iterable[str] | None = None)
     ordered = sorted(set(keys))
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
-        ins = ", ".join("?" * len(chunk))
-        conn.execute(f"DELETE FROM authors WHERE key IN ({ins})", chunk)
-        conn.execute(_AUTHOR_NAMES.format(where=f"author_key IN ({ins})"), chunk)
+        conn.execute(f"DELETE FROM authors WHERE key IN ({placeholders(len(chunk))})", chunk)
+        conn.execute(_AUTHOR_NAMES.format(where=f"author_key IN ({placeholders(len(chunk))})"), chunk)
 
 
 def _add_wrote_names(conn: sqlite3.Connection) -> None:
