@@ -109,7 +109,21 @@ DELETE_WORKS = "UNWIND $keys AS k MATCH (w:Work {key: k}) DETACH DELETE w"
 DELETE_AUTHORSHIP = "UNWIND $keys AS k MATCH (:Author)-[w:WROTE]->(:Paper {key: k}) DELETE w"
 WRITE_AUTHORSHIP = (
     "UNWIND $rows AS row MATCH (p:Paper {key: row.paper_key}) MERGE (a:Author {key: row.key}) "
-    "ON CREATE SET a.name = row.name MERGE (a)-[w:WROTE]->(p) SET w.position = row.position"
+    "ON CREATE SET a.name = row.name MERGE (a)-[w:WROTE]->(p) "
+    "SET w.position = row.position, w.name = row.name"
+)
+AUTHORS_OF_PAPERS = (
+    "UNWIND $keys AS k MATCH (a:Author)-[:WROTE]->(:Paper {key: k}) RETURN DISTINCT a.key AS key"
+)
+# The embedded store's rule (sqlite_schema.refresh_authors): an author of no paper is no node, and the shown
+# name is the spelling most of its papers use, then the first in sort order, whatever was read first.
+PRUNE_AUTHORS = (
+    "UNWIND $keys AS k MATCH (a:Author {key: k}) WHERE NOT EXISTS { (a)-[:WROTE]->(:Paper) } DELETE a"
+)
+NAME_AUTHORS = (
+    "UNWIND $keys AS k MATCH (a:Author {key: k})-[w:WROTE]->(:Paper) "
+    "WITH a, coalesce(w.name, a.name) AS name, count(*) AS n ORDER BY n DESC, name "
+    "WITH a, collect(name)[0] AS name SET a.name = name"
 )
 # Fill (or clear) the vector-indexed embedding of papers from the embedding cache of the store's model.
 SYNC_PAPER_EMBEDDINGS = (

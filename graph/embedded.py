@@ -287,7 +287,7 @@ class EmbeddedStore:
         yield from ((author, paper) for author, paper in rows)
 
     def author_names(self, keys: Sequence[str]) -> dict[str, str]:
-        """Display names of authors by key (the first spelling the store saw)."""
+        """Display names of authors by key (the spelling most of their papers use; see refresh_authors)."""
         return {
             r[0]: r[1] for r in self._query_in("SELECT key, name FROM authors WHERE key IN ({ins})", keys)
         }

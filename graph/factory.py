@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hepgraph.errors import ConfigError, StoreMissingError
+from hepgraph.caches import writable
+from hepgraph.errors import ConfigError, GraphStoreError, StoreMissingError
 from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
@@ -30,6 +31,13 @@ def open_store(settings: Settings, *, create: bool = True, read_only: bool = Fal
                 "(or point --home / HEPGRAPH_HOME at an existing one)"
             )
             raise StoreMissingError(msg)
+        if not read_only and not (writable(settings.home) and writable(path)):
+            msg = (
+                f"--home {settings.home} is read-only, and this command writes the graph there: point "
+                "--home / HEPGRAPH_HOME at a writable folder (or a writable copy); search, ask and stats "
+                "can still read this one"
+            )
+            raise GraphStoreError(msg)
         store: GraphStore = EmbeddedStore(path, read_only=read_only)
         if not read_only:
             store.ensure_schema()

@@ -13,6 +13,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from hepgraph.caches import write_cache
 from hepgraph.errors import GraphStoreError
 
 # bm25s sets its own logger to DEBUG when first imported, which would print its debug lines under any
@@ -94,7 +95,7 @@ class LexicalIndex:
             logger.warning("BM25 cache %s does not match the store's papers; rebuilding", directory)
         index = cls.build(keys, texts)
         if directory is not None:
-            index.save(directory)
+            write_cache(directory, index.save, what="BM25 index")
         return index
 
     def query_terms(self, query: str) -> list[str]:

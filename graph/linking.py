@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hepgraph.caches import write_cache
 from hepgraph.graph.view import GraphView
 from hepgraph.models import Paper
 from hepgraph.protocols import ConceptMatcher, Embedder
@@ -93,11 +94,7 @@ class QuestionLinker:
                 return vecs
         vecs = np.asarray(self.embedder.encode(texts), dtype=np.float32)
         if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                np.save(path, vecs)
-            except OSError as err:
-                logger.warning("cannot cache concept vectors at %s: %s", path, err)
+            write_cache(path, lambda p: np.save(p, vecs), what="concept vectors")
         return vecs
 
     def understand(self, question: str) -> UnderstoodQuestion:

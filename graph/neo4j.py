@@ -325,7 +325,7 @@ class Neo4jStore:
                 yield row["author_key"], row["paper_key"]
 
     def author_names(self, keys: Sequence[str]) -> dict[str, str]:
-        """Display names of authors by key (the first spelling the store saw)."""
+        """Display names of authors by key (the spelling most of their papers use; see refresh_authors)."""
         return {r["key"]: r["name"] for r in self._read(q.AUTHOR_NAMES, keys=list(keys))}
 
     # -- embeddings and incremental state -------------------------------------------------------------------

@@ -206,11 +206,18 @@ def upsert_batch(
     moved = [record_row(rec, p.paper.key) for p in plan.papers for rec in p.moved]
     planned = [p for p in plan.papers if p.ids]
     changed = [p for p in plan.papers if p.status != "unchanged"]
+    # Authors of the lists about to be replaced or dropped with an absorbed paper: some may be left with none.
+    rewritten = sorted(set(plan.absorbed) | {p.paper.key for p in changed})
+    before = {r["key"] for r in data(tx, q.AUTHORS_OF_PAPERS, keys=rewritten)} if rewritten else set()
     counters(tx, q.UPSERT_RECORDS, rows=moved)
     if planned:
         write_ids(tx, planned, absorbed=sorted(plan.absorbed))
     if changed:
         write_papers(tx, [p.paper for p in changed], embedding_model=embedding_model)
+    if before or changed:
+        touched = sorted(before | {a.key for p in changed for _, a in p.paper.authorship()})
+        counters(tx, q.PRUNE_AUTHORS, keys=touched)
+        counters(tx, q.NAME_AUTHORS, keys=touched)
     if moved or planned or changed:
         bump(tx)
     added, updated, unchanged = plan.counts

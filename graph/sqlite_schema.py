@@ -18,10 +18,19 @@ Design notes (why the tables look like this):
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
-SCHEMA_VERSION = "2"  # 2: links.via (who made a link)
+from hepgraph.caches import writable
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 900  # host parameters per statement, below SQLite's old default limit of 999
+
+SCHEMA_VERSION = "3"  # 2: links.via (who made a link); 3: wrote.name (the spelling on that paper)
 # Meta keys starting with "_" are the store's own bookkeeping and stay out of index_hash().
 WRITE_COUNTER = "_write_counter"
 # "<write counter>:<sha1>": the last content hash a writer computed, so a reader that opens the store
@@ -50,7 +59,7 @@ CREATE INDEX IF NOT EXISTS paper_ids_key ON paper_ids (key);
 CREATE TABLE IF NOT EXISTS authors (key TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS wrote (
     author_key TEXT NOT NULL, paper_key TEXT NOT NULL REFERENCES papers (key) ON DELETE CASCADE,
-    position INTEGER NOT NULL, PRIMARY KEY (author_key, paper_key)
+    position INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '', PRIMARY KEY (author_key, paper_key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS wrote_paper ON wrote (paper_key);
 CREATE TABLE IF NOT EXISTS citations (
@@ -117,7 +126,10 @@ def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     """
     if read_only:
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            f"{path.resolve().as_uri()}?{_read_only_mode(path)}",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
         )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,21 +142,94 @@ def connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     return conn
 
 
+def _read_only_mode(path: Path) -> str:
+    """``mode=ro``, or ``immutable=1`` when the store's folder cannot be written (read-only media).
+
+    A WAL store opened ``mode=ro`` still creates its ``-shm`` file next to it, so on a read-only folder
+    SQLite says "unable to open database file"; ``immutable=1`` reads the file without any side file.
+    """
+    if writable(path.parent):
+        return "mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size:
+        logger.warning(
+            "%s holds writes not yet merged into %s; they are not seen on this read-only folder "
+            "(open the store once where the folder is writable to merge them)",
+            wal,
+            path,
+        )
+    logger.info("%s is not writable: reading the store as immutable", path.parent)
+    return "mode=ro&immutable=1"
+
+
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create every table and index if missing, migrate an older store, record the schema version.
 
     Idempotent. Version 1 -> 2 adds ``links.via``; every existing link was made by the matcher, which
-    is the column's default.
+    is the column's default. Version 2 -> 3 adds ``wrote.name``, filled from each paper's author list,
+    and rebuilds ``authors`` from it (dropping the orphans older versions left).
     """
     conn.executescript(f"BEGIN IMMEDIATE; {DDL} COMMIT;")
     columns = {row[1] for row in conn.execute("PRAGMA table_info(links)")}
     if "via" not in columns:
         conn.execute("ALTER TABLE links ADD COLUMN via TEXT NOT NULL DEFAULT 'matcher'")
+    if "name" not in {row[1] for row in conn.execute("PRAGMA table_info(wrote)")}:
+        _add_wrote_names(conn)
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('_schema_version', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (SCHEMA_VERSION,),
     )
+
+
+# An author's shown name, from the papers it wrote now: the spelling most of them use, then the first in
+# sort order, so the name does not depend on which paper was read first.
+_AUTHOR_NAMES = """
+INSERT INTO authors (key, name)
+SELECT author_key, name FROM (
+    SELECT author_key, name,
+           row_number() OVER (PARTITION BY author_key ORDER BY count(*) DESC, name) AS rank
+    FROM wrote WHERE {where} GROUP BY author_key, name
+) WHERE rank = 1
+"""
+
+
+def placeholders(n: int) -> str:
+    """``?, ?, ...`` for an IN list of ``n`` values."""
+    return ", ".join("?" * n)
+
+
+def refresh_authors(conn: sqlite3.Connection, keys: Iterable[str] | None = None) -> None:
+    """Make ``authors`` rows of ``keys`` (all when None) follow ``wrote``: no row for an author of no paper.
+
+    ``authors`` is derived from ``wrote``, so every write that changes ``wrote`` passes the author keys it
+    touched (before and after) here; the old INSERT OR IGNORE kept authors of replaced lists forever.
+    """
+    if keys is None:
+        conn.execute("DELETE FROM authors")
+        conn.execute(_AUTHOR_NAMES.format(where="1"))
+        return
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        conn.execute(f"DELETE FROM authors WHERE key IN ({placeholders(len(chunk))})", chunk)
+        conn.execute(_AUTHOR_NAMES.format(where=f"author_key IN ({placeholders(len(chunk))})"), chunk)
+
+
+def _add_wrote_names(conn: sqlite3.Connection) -> None:
+    """Schema 2 -> 3: each WROTE row's spelling from its paper's author list, then ``authors`` rebuilt."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("ALTER TABLE wrote ADD COLUMN name TEXT NOT NULL DEFAULT ''")
+    names = []
+    for paper_key, authors in conn.execute("SELECT key, authors FROM papers"):
+        first: dict[str, str] = {}
+        for name, key in json.loads(authors):
+            if key:
+                first.setdefault(key, name)  # Paper.authorship: an author's first position on the paper
+        names.extend((name, key, paper_key) for key, name in first.items())
+    conn.executemany("UPDATE wrote SET name = ? WHERE author_key = ? AND paper_key = ?", names)
+    refresh_authors(conn)
+    conn.execute("COMMIT")
 
 
 def content_hash(conn: sqlite3.Connection) -> str:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from hepgraph.batching import batched
+from hepgraph.graph.sqlite_schema import refresh_authors
 from hepgraph.merge import MergePlan, PaperPlan, StoredRecord, plan_merge, record_identity, record_ids
 from hepgraph.models import PaperRecord
 from hepgraph.store import WriteReport
@@ -122,6 +123,16 @@ def _closure(conn: sqlite3.Connection, records: Sequence[PaperRecord]) -> list[S
 
 def _execute(conn: sqlite3.Connection, plan: MergePlan) -> None:
     """Write the plan: records, ids, merged papers and authorship; drop absorbed papers' rows."""
+    written = [p for p in plan.papers if p.status != "unchanged"]
+    # Authors of the lists about to be replaced or dropped: any of them may now have written nothing.
+    before = {
+        k
+        for (k,) in select_in(
+            conn,
+            "SELECT DISTINCT author_key FROM wrote WHERE paper_key IN ({ins})",
+            sorted(set(plan.absorbed) | {p.paper.key for p in written}),
+        )
+    }
     for key in sorted(plan.absorbed):
         logger.debug("paper %s merged into another", key)
         # Cascades to wrote, links and similar: the absorbing paper is re-extracted by the next build.
@@ -136,7 +147,8 @@ def _execute(conn: sqlite3.Connection, plan: MergePlan) -> None:
         [(i, p.paper.key) for p in planned for i in p.ids],
     )
     conn.executemany(UPSERT_RECORD, [_record_row(rec, p.paper.key) for p in plan.papers for rec in p.moved])
-    _write_papers(conn, [p for p in plan.papers if p.status != "unchanged"])
+    after = _write_papers(conn, written)
+    refresh_authors(conn, before | after)
 
 
 def _record_row(rec: PaperRecord, paper_key: str) -> tuple:
@@ -145,8 +157,9 @@ def _record_row(rec: PaperRecord, paper_key: str) -> tuple:
     return (rec.origin, rkey, paper_key, rec.source, rec.updated, digest, rec.model_dump_json())
 
 
-def _write_papers(conn: sqlite3.Connection, plans: Sequence[PaperPlan]) -> None:
-    rows, authors, wrote = [], {}, []
+def _write_papers(conn: sqlite3.Connection, plans: Sequence[PaperPlan]) -> set[str]:
+    """Upsert the papers and replace their WROTE rows; the author keys written."""
+    rows, wrote = [], []
     for plan in plans:
         p = plan.paper
         rows.append(
@@ -167,10 +180,9 @@ def _write_papers(conn: sqlite3.Connection, plans: Sequence[PaperPlan]) -> None:
                 p.content_hash(),
             )
         )
-        for pos, a in p.authorship():
-            authors.setdefault(a.key, a.name)
-            wrote.append((a.key, p.key, pos))
+        wrote.extend((a.key, p.key, pos, a.name) for pos, a in p.authorship())
     conn.executemany(UPSERT_PAPER, rows)
     conn.executemany("DELETE FROM wrote WHERE paper_key = ?", [(r[0],) for r in rows])
-    conn.executemany("INSERT OR IGNORE INTO authors (key, name) VALUES (?, ?)", authors.items())
-    conn.executemany("INSERT OR IGNORE INTO wrote (author_key, paper_key, position) VALUES (?, ?, ?)", wrote)
+    sql = "INSERT OR IGNORE INTO wrote (author_key, paper_key, position, name) VALUES (?, ?, ?, ?)"
+    conn.executemany(sql, wrote)
+    return {w[0] for w in wrote}

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hepgraph.caches import write_cache
 from hepgraph.graph.view_arrays import _FORMAT
 from hepgraph.graph.view_arrays import EDGE_TYPES as EDGE_TYPES
 from hepgraph.graph.view_arrays import EdgeList as EdgeList
@@ -69,10 +70,7 @@ def load_view(
             store, model=model, include_authors=include_authors, index_hash=index_hash, embeddings=embeddings
         )
         if path is not None:
-            try:
-                view.save(path)
-            except OSError as err:  # a read-only home still searches, only slower to start
-                logger.warning("cannot cache the graph view at %s: %s", path, err)
+            write_cache(path, view.save, what="graph view")
     _MEMORY.clear()  # one index version at a time: an older view is stale
     _MEMORY[key] = view
     return view

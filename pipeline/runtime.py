@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from hepgraph.answer.answerer import Answerer
+from hepgraph.caches import write_cache
 from hepgraph.errors import StoreMissingError
 from hepgraph.extract.embed import SentenceTransformerEmbedder
 from hepgraph.extract.mentions import MentionExtractor
@@ -46,12 +47,7 @@ def load_query_embedder(settings: Settings) -> Embedder:
         return OnnxEmbedder(path, settings.embedding_model, batch_size=settings.embedding_batch_size)
     embedder = load_embedder(settings)
     if exportable(embedder):
-        try:
-            export_onnx(embedder, path)
-        except OSError as err:
-            logger.warning(
-                "could not cache the query encoder at %s (%s); questions load the full model", path, err
-            )
+        write_cache(path, lambda p: export_onnx(embedder, p), what="query encoder (ONNX)")
     return embedder
 
 

@@ -184,10 +184,13 @@ _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"'
 def read_xml_file(
     path: Path, source: str, parse_bytes: Callable[[bytes, str], Iterator[Item]]
 ) -> Iterator[Item]:
-    """Read one saved XML response and parse it; an unreadable file is one RecordProblem."""
+    """Read one saved XML response (gzip allowed, as detection allows it) and parse it.
+
+    An unreadable file is one RecordProblem.
+    """
     try:
-        data = path.read_bytes()
-    except OSError as err:
+        data = gzip.decompress(path.read_bytes()) if is_gzip(path) else path.read_bytes()
+    except READ_ERRORS as err:
         yield problem(
             source, path.name, "file", f"cannot read the file: {err}", "check the path and permissions"
         )
@@ -221,6 +224,14 @@ def xml_root(data: bytes, *, source: str, origin: str) -> Element | RecordProble
             origin,
             "file",
             f"unknown XML encoding ({err})",
+            "re-save the file as UTF-8 and declare it",
+        )
+    except ValueError as err:  # a codec expat cannot stream through, UTF-7 say ("multi-byte encodings ...")
+        return problem(
+            source,
+            origin,
+            "file",
+            f"unsupported XML encoding ({err})",
             "re-save the file as UTF-8 and declare it",
         )
     except ParseError as err:

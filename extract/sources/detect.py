@@ -152,8 +152,13 @@ def _looks_arxiv(obj: object) -> bool:
     return isinstance(obj, dict) and "id" in obj and ("authors_parsed" in obj or "abstract" in obj)
 
 
-def _looks_inspire(obj: object) -> bool:
-    """INSPIRE reference lists and literature records, as opposed to arXiv snapshot objects."""
+def _looks_inspire(doc: object) -> bool:
+    """INSPIRE reference lists and literature records, as opposed to arXiv snapshot objects.
+
+    A saved search response or a list is judged by its first record, as the reader will read it (a
+    ``.json.gz`` response was taken for arXiv JSONL).
+    """
+    obj = next(iter(inspire.records_of(doc)), None)
     if not isinstance(obj, dict):
         return False
     if "citing_arxiv_id" in obj or "citing_inspire_recid" in obj:

@@ -58,7 +58,7 @@ def parse_text(text: str, origin: str) -> Iterator[Item]:
             SOURCE, origin, "file", f"not valid JSON ({err})", "re-download the record; it is truncated"
         )
         return
-    for index, obj in enumerate(_records_of(doc), start=1):
+    for index, obj in enumerate(records_of(doc), start=1):
         yield from parse_object(obj, origin=origin, location=f"record {index}")
 
 
@@ -115,7 +115,7 @@ def _read_lines(path: Path) -> Iterator[Item]:
         yield file_problem(SOURCE, path, "file is empty", "the file is empty: re-download or re-export it")
 
 
-def _records_of(doc: Any) -> list[Any]:
+def records_of(doc: Any) -> list[Any]:
     """The records inside a document: a search response ``{"hits": {"hits": [...]}}``, a list, or one."""
     if isinstance(doc, dict) and isinstance(doc.get("hits"), dict):
         return list(doc["hits"].get("hits") or [])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hepgraph.errors import GraphStoreError, StoreMissingError
+from hepgraph.graph import sqlite_schema as sq
 from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import (
     Author,
@@ -327,7 +328,7 @@ def test_a_schema_1_store_reads_and_migrates_links_without_losing_any(tmp_path: 
     s.ensure_schema()
     s.ensure_schema()  # idempotent
     assert list(s.iter_links()) == [link] and link.via == "matcher"
-    assert s.get_meta("_schema_version") == "2" and s.index_hash() == hash_before
+    assert s.get_meta("_schema_version") == sq.SCHEMA_VERSION and s.index_hash() == hash_before
     claude = link.model_copy(update={"via": "claude"})
     assert s.replace_links({"2505.13228": [claude]}).updated == 1
     assert [lk.via for lk in s.iter_links()] == ["claude"]

@@ -196,3 +196,21 @@ def test_auth_error_names_the_user_never_the_password() -> None:
 def test_batch_size_must_be_positive() -> None:
     with pytest.raises(GraphStoreError, match="batch size 0"):
         Neo4jStore(FakeServer(), uri="bolt://fake", batch_size=0)
+
+
+def test_replaced_author_lists_prune_and_rename_their_authors() -> None:
+    """Neo4j follows the embedded rule for orphan authors (issue 17 item 9): every author of a replaced or
+    newly written list is pruned when it wrote nothing and renamed by the shared spelling rule."""
+
+    def answer(statement: str, params: dict) -> _Result:
+        if statement == cypher.AUTHORS_OF_PAPERS:  # the paper's stored list named an author now dropped
+            return _Result([{"key": "gone_a"}])
+        return _Result([])
+
+    server = FakeServer(answer)
+    Neo4jStore(server, uri="bolt://fake").upsert_records(_records(1))
+    (tx,) = server.committed
+    statements = [s for s, _ in tx]
+    assert statements.index(cypher.WRITE_AUTHORSHIP) < statements.index(cypher.PRUNE_AUTHORS)
+    for statement in (cypher.PRUNE_AUTHORS, cypher.NAME_AUTHORS):
+        assert _statements(tx, statement) == [{"keys": ["doe_j", "gone_a"]}]
