@@ -1,6 +1,6 @@
 """Over-size input is refused at its cap, with bounded memory, and the rest of the run goes on.
 
-Catalogue cases 112-116 (README "Resource policy"): a 50 MB abstract took a build to 7.7 GB and 102 s,
+Catalogue cases 112-117 (README "Resource policy"): a 50 MB abstract took a build to 7.7 GB and 102 s,
 a 1 GB JSONL line was read whole (2.2 GB RSS), and a question had a fixed cap no setting could change.
 """
 
