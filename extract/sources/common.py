@@ -115,15 +115,16 @@ def read_bytes(
         if gunzip and is_gzip(path):
             with gzip.open(path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
-            size = f"over {max_bytes:,} bytes unpacked" if len(data) > max_bytes else ""
+            size = "it unpacks to more than the" if len(data) > max_bytes else ""
+            unit = " bytes"
         else:
             n = path.stat().st_size
-            size = f"{n:,} bytes" if n > max_bytes else ""
+            size, unit = (f"{n:,} bytes, over the" if n > max_bytes else ""), ""
             data = b"" if size else path.read_bytes()
     except READ_ERRORS as err:
         return file_problem(source, path, f"cannot read the file: {err}", "check the file is complete")
     if size:
-        reason = f"file is too big: {size}, over the {max_bytes:,} allowed ({cap_variable('max_file_bytes')})"
+        reason = f"file is too big: {size} {max_bytes:,}{unit} allowed ({cap_variable('max_file_bytes')})"
         return file_problem(source, path, reason, "split it into smaller files, or raise the cap")
     return data
 

@@ -191,3 +191,16 @@ def test_the_ask_page_names_the_question_cap(sample_home: Path, monkeypatch: pyt
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_a_gzip_that_unpacks_over_the_file_cap_is_refused(tmp_path: Path) -> None:
+    import gzip
+
+    bomb = tmp_path / "bomb.json.gz"  # 20 kB of gzip unpacking to 20 MB: read only to the cap
+    bomb.write_bytes(gzip.compress(json.dumps([_inspire(1, "x" * 20_000_000)]).encode()))
+    done = CliRunner(env={"HEPGRAPH_MAX_FILE_BYTES": "4096"}).invoke(
+        app, ["--home", str(tmp_path / "h"), "ingest", str(bomb), "--format", "inspire", "--on-error", "skip"]
+    )
+    assert done.exit_code == 0, done.output
+    out = " ".join(done.output.split())
+    assert "file is too big: it unpacks to more than the 4,096 bytes allowed (HEPGRAPH_MAX_FILE_BYTES)" in out
