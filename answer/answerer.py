@@ -150,7 +150,7 @@ class Answerer:
 
     def _prepare(self, question: str, n_sources: int, seed_nodes: Sequence[str]) -> Prepared:
         t0 = time.perf_counter()
-        text = clean_question(question)
+        text = clean_question(question, self.retriever.settings.max_question_chars)
         retrieval = self.retriever.search(text, k=max(RETRIEVE_K, n_sources), seed_nodes=tuple(seed_nodes))
         index = answer_index(self.store, self.retriever.view)
         keys = [h.key for h in retrieval.results]

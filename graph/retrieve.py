@@ -206,7 +206,7 @@ class Retriever:
             QueryError: the question is empty, or ``k`` is not positive.
         """
         t0 = time.perf_counter()
-        text = clean_question(question)
+        text = clean_question(question, self.settings.max_question_chars)
         if k <= 0:
             msg = f"k must be a positive number of papers, got {k}"
             raise QueryError(msg)

@@ -10,11 +10,37 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hepgraph.errors import ConfigError
+
+# Size caps (README "Resource policy"). Real records sit far below them (arXiv titles < 300 characters,
+# abstracts < 2,000; the largest line of the shipped corpus is 134 kB, and INSPIRE records with full
+# collaboration author lists can run to megabytes), and far below what hurts: one 50 MB abstract took a
+# build to 7.7 GB.
+MAX_TITLE_CHARS = 1_000
+MAX_ABSTRACT_CHARS = 20_000
+MAX_LINE_BYTES = 16 * 2**20
+MAX_FILE_BYTES = 64 * 2**20
+MAX_QUESTION_CHARS = 2_000
+
+
+def cap_variable(name: str) -> str:
+    """The variable that raises a cap, for messages: ``max_line_bytes`` -> HEPGRAPH_MAX_LINE_BYTES."""
+    return f"HEPGRAPH_{name.upper()}"
+
+
+class Limits(BaseModel):
+    """The size caps readers and ingest apply; :meth:`Settings.limits` carries the configured ones down."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_title_chars: int = MAX_TITLE_CHARS
+    max_abstract_chars: int = MAX_ABSTRACT_CHARS
+    max_line_bytes: int = MAX_LINE_BYTES
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 def _default_home() -> Path:
@@ -105,6 +131,40 @@ class Settings(BaseSettings):
     console_timeout_s: float = Field(10.0, gt=0, description="Timeout of one console query, in seconds.")
     ui_host: str = Field("127.0.0.1", description="Address the UI binds to; localhost unless told otherwise.")
     ui_port: int = Field(8501, ge=1, le=65535, description="Port of the UI.")
+    # Upper bounds too: a cap raised past them would let one record use gigabytes again.
+    max_title_chars: int = Field(
+        MAX_TITLE_CHARS,
+        ge=1,
+        le=100_000,
+        description="Longest title ingest stores; a longer record is skipped.",
+    )
+    max_abstract_chars: int = Field(
+        MAX_ABSTRACT_CHARS,
+        ge=1,
+        le=1_000_000,
+        description="Longest abstract ingest stores (and build embeds); a longer record is skipped.",
+    )
+    max_line_bytes: int = Field(
+        MAX_LINE_BYTES,
+        ge=1024,
+        le=2**30,
+        description=(
+            "Longest line the JSONL and TSV readers take; a longer line is skipped unread, never held whole."
+        ),
+    )
+    max_file_bytes: int = Field(
+        MAX_FILE_BYTES,
+        ge=1024,
+        le=2**32,
+        description="Largest file (unpacked) the readers that parse a whole file take: .json, .bib, .xml.",
+    )
+    max_question_chars: int = Field(
+        MAX_QUESTION_CHARS, ge=1, le=100_000, description="Longest question ask, search and the UI accept."
+    )
+
+    def limits(self) -> Limits:
+        """The size caps the readers and ingest apply."""
+        return Limits(**{name: getattr(self, name) for name in Limits.model_fields})
 
     @property
     def store_path(self) -> Path:

@@ -179,7 +179,14 @@ class Build:
             self.progress(f"ingest {Path(path).name}", done, total)
 
         with self._stage("ingest"):
-            rep = ingest(list(paths), store=self.store, fmt=fmt, on_error=on_error, progress=forward)  # type: ignore[arg-type]
+            rep = ingest(
+                list(paths),
+                store=self.store,
+                fmt=fmt,
+                on_error=on_error,  # type: ignore[arg-type]
+                progress=forward,
+                limits=self.settings.limits(),
+            )
         self.report.papers_read = rep.records_read
         self.report.papers_added = rep.papers_added
         self.report.papers_updated = rep.papers_updated

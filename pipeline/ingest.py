@@ -23,7 +23,7 @@ from hepgraph.merge import record_identity
 from hepgraph.models import Citation, ExternalWork, PaperRecord, RecordProblem
 from hepgraph.pipeline.ingest_report import MAX_PROBLEMS_KEPT, IngestReport, reason_label
 from hepgraph.pipeline.ingest_side import SideProcess
-from hepgraph.settings import Settings
+from hepgraph.settings import Limits, Settings, cap_variable
 from hepgraph.store import GraphStore
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,8 @@ class IngestRun:
             read and write citation lists meanwhile. None (the default) reads everything here: a spawned
             process re-imports ``__main__``, which breaks inside hosts such as Streamlit or notebooks; the
             CLI passes its settings.
+        limits: the size caps (``Settings.limits()``; the defaults when None). A record over them is one
+            problem, as is a line or file over them.
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class IngestRun:
         progress: ProgressFn | None = None,
         batch_size: int = 500,
         parallel: Settings | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
             msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
@@ -107,6 +110,7 @@ class IngestRun:
         self.progress = progress
         self.batch_size = max(1, batch_size)
         self.parallel = parallel
+        self.limits = limits or (parallel.limits() if parallel is not None else Limits())
         self.report = IngestReport()
         self.side: SideProcess | None = None
 
@@ -169,7 +173,7 @@ class IngestRun:
     def _file(self, path: Path) -> None:
         state = _FileState(path, count_lines(path) if self.progress else None)
         try:
-            for item in read_path(path, self.fmt):
+            for item in read_path(path, self.fmt, self.limits):
                 self._take(item, state)
         except IngestError as err:
             self._flush(state)
@@ -218,7 +222,11 @@ class IngestRun:
                 self.side.poll()
 
     def _admit(self, rec: PaperRecord, state: _FileState) -> bool:
-        """Whether a record goes to the store: repeats are dropped, disagreeing repeats are problems."""
+        """Whether a record goes to the store: over-size records, repeats and disagreeing repeats do not."""
+        oversize = size_problem(rec, self.limits)
+        if oversize is not None:
+            self._problem(oversize, state)
+            return False
         rkey = record_identity(rec)
         if rkey is None:
             self._problem(
@@ -296,6 +304,33 @@ class IngestRun:
             state.works = []
 
 
+def size_problem(rec: PaperRecord, limits: Limits) -> RecordProblem | None:
+    """The problem with a record whose title or abstract is over its cap, else None.
+
+    The one place the record caps apply, whatever the reader: every PaperRecord passes here before the
+    store, and a record refused here is never embedded (a 50 MB abstract took a build to 7.7 GB).
+
+    >>> rec = PaperRecord(source="sample", origin="f.jsonl", location="line 2", arxiv_id="2401.00001",
+    ...                   abstract="x" * 30)
+    >>> print(size_problem(rec, Limits(max_abstract_chars=20)).message())
+    f.jsonl:line 2 (record 2401.00001): abstract is too long: 30 characters, over the 20 allowed \
+(HEPGRAPH_MAX_ABSTRACT_CHARS); shorten it or raise the cap
+    """
+    for field, cap in (("title", limits.max_title_chars), ("abstract", limits.max_abstract_chars)):
+        n = len(getattr(rec, field))
+        if n > cap:
+            return RecordProblem(
+                source=rec.source,
+                origin=rec.origin,
+                location=rec.location,
+                record_id=rec.key or "",
+                reason=f"{field} is too long: {n:,} characters, over the {cap:,} allowed "
+                f"({cap_variable(f'max_{field}_chars')})",
+                fix="shorten it or raise the cap",
+            )
+    return None
+
+
 def ingest(
     paths: Iterable[Path | str],
     *,
@@ -305,6 +340,7 @@ def ingest(
     progress: ProgressFn | None = None,
     batch_size: int = 500,
     parallel: Settings | None = None,
+    limits: Limits | None = None,
 ) -> IngestReport:
     """Ingest files or folders into ``store``; see :class:`IngestRun` for the arguments.
 
@@ -313,7 +349,13 @@ def ingest(
             the file, the line or record and the fix.
     """
     run = IngestRun(
-        store, fmt=fmt, on_error=on_error, progress=progress, batch_size=batch_size, parallel=parallel
+        store,
+        fmt=fmt,
+        on_error=on_error,
+        progress=progress,
+        batch_size=batch_size,
+        parallel=parallel,
+        limits=limits,
     )
     return run.run(list(paths))
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from hepgraph.errors import IngestError
 from hepgraph.pipeline.ingest_report import IngestReport
-from hepgraph.settings import Settings
+from hepgraph.settings import Limits, Settings
 
 Target = Callable[[Settings, list[str], dict, Callable[[tuple], None]], IngestReport]
 
@@ -26,6 +26,7 @@ class _Run(Protocol):
     fmt: str | None
     on_error: str
     batch_size: int
+    limits: Limits
     progress: Callable[[Path, int, int | None], None] | None
 
 
@@ -54,7 +55,12 @@ class SideProcess:
         ctx = mp.get_context("spawn")  # no fork: the main process holds a store connection and threads
         self.progress = run.progress
         self.conn, child = ctx.Pipe(duplex=False)
-        options: dict[str, Any] = {"fmt": run.fmt, "on_error": run.on_error, "batch_size": run.batch_size}
+        options: dict[str, Any] = {
+            "fmt": run.fmt,
+            "on_error": run.on_error,
+            "batch_size": run.batch_size,
+            "limits": run.limits,
+        }
         self.proc = ctx.Process(
             target=_child,
             args=(target, settings, [str(f) for f in files], options, child),

@@ -131,7 +131,7 @@ def ask(
     console = Console()
     seeds = tuple(seed or ())
     try:
-        text = clean_question(question)
+        text = clean_question(question, settings.max_question_chars)
         with err_console.status("loading the graph and models..."):
             answerer = open_answerer(settings)
         if not as_json:  # before the spinner starts: it redraws its own line on stderr only

@@ -102,6 +102,7 @@ def ingest_cmd(
                 progress=_FileBars(progress),
                 batch_size=batch_size,
                 parallel=settings,
+                limits=settings.limits(),
             )
         stats = store.stats()
     except HepGraphError as err:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hepgraph.errors import HepGraphError, QueryError
+from hepgraph.question import clean_question
 from hepgraph.results import RetrievalResult
 from hepgraph.settings import Settings
 from hepgraph.ui.terminal import fail, term_text
@@ -97,6 +98,8 @@ def search(
     if batch is None and question is None:
         raise fail(QueryError('give a question (hepgraph search "...") or --batch QUERIES.tsv'))
     try:
+        if batch is None:  # refuse an empty or over-long question before seconds of model loading
+            clean_question(question, settings.max_question_chars)
         with err_console.status("loading the graph and models..."):
             retriever = open_retriever(settings)
         if batch is not None:

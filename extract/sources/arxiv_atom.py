@@ -10,6 +10,7 @@ from xml.etree.ElementTree import Element
 from pydantic import BaseModel, ValidationError
 
 from hepgraph.extract.sources.common import (
+    DEFAULT_LIMITS,
     Item,
     author_from_full_name,
     child,
@@ -24,6 +25,7 @@ from hepgraph.extract.sources.common import (
 )
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import PaperRecord, RecordProblem
+from hepgraph.settings import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +41,9 @@ class FeedInfo(BaseModel):
     entries: int = 0
 
 
-def read(path: Path) -> Iterator[Item]:
+def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Records of one saved API response."""
-    return read_xml_file(path, SOURCE, parse_bytes)
+    return read_xml_file(path, SOURCE, parse_bytes, limits.max_file_bytes)
 
 
 def parse_text(text: str, origin: str) -> Iterator[Item]:

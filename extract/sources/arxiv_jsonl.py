@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    DEFAULT_LIMITS,
     READ_ERRORS,
     UTF8_FIX,
     Item,
@@ -27,6 +28,7 @@ from hepgraph.extract.sources.common import (
 )
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import Author, PaperRecord, RecordProblem
+from hepgraph.settings import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +36,15 @@ SOURCE = "arxiv-jsonl"
 _NUMERIC_ID = re.compile(r"^(\d{3,4})\.(\d{1,5})$")
 
 
-def read(path: Path) -> Iterator[Item]:
+def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Stream the records of a snapshot file; bad lines become RecordProblems, never exceptions."""
     seen_any = False
     try:
-        for lineno, raw in enumerate(iter_byte_lines(path), start=1):
+        for lineno, raw in enumerate(iter_byte_lines(path, SOURCE, limits.max_line_bytes), start=1):
+            if isinstance(raw, RecordProblem):  # a line over the cap, skipped unread
+                seen_any = True
+                yield raw
+                continue
             seen_any = seen_any or bool(raw.strip())
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")

@@ -16,6 +16,7 @@ from bibtexparser import model
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    DEFAULT_LIMITS,
     Item,
     author_from_full_name,
     author_from_parts,
@@ -26,6 +27,7 @@ from hepgraph.extract.sources.common import (
 )
 from hepgraph.ids import normalize_arxiv_id, normalize_doi
 from hepgraph.models import Author, PaperRecord, RecordProblem
+from hepgraph.settings import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,9 @@ _PROTECTIVE = re.compile(r"(?<![\\\w^_}])\{([^{}\\$]*)\}")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
-def read(path: Path) -> Iterator[Item]:
+def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Records of one .bib file (plain or gzip)."""
-    text = read_text(path, SOURCE)
+    text = read_text(path, SOURCE, limits.max_file_bytes)
     if isinstance(text, RecordProblem):
         yield text
         return

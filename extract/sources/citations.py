@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    DEFAULT_LIMITS,
     READ_ERRORS,
     UTF8_FIX,
     Item,
@@ -22,6 +23,7 @@ from hepgraph.extract.sources.common import (
 )
 from hepgraph.ids import normalize_arxiv_id, normalize_doi, normalize_inspire_id
 from hepgraph.models import Citation, ExternalWork, RecordProblem
+from hepgraph.settings import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +32,16 @@ EDGE_HEADER = ("citing", "cited")
 NODE_HEADER = ("arxiv_id", "categories")
 
 
-def read(path: Path) -> Iterator[Item]:
+def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Citations (edge list) or ExternalWorks (node list) of one TSV file; bad rows become problems."""
     kind: str | None = None
     try:
-        for lineno, raw in enumerate(iter_byte_lines(path), start=1):
+        for lineno, raw in enumerate(iter_byte_lines(path, SOURCE, limits.max_line_bytes), start=1):
+            if isinstance(raw, RecordProblem):  # a line over the cap, skipped unread
+                yield raw
+                if kind is None:  # no header, no way to read the rows
+                    return
+                continue
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as err:

@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import IO
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -17,6 +18,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from hepgraph.ids import author_key, normalize_doi
 from hepgraph.latex import latex_to_text
 from hepgraph.models import Author, Citation, ExternalWork, PaperRecord, RecordProblem
+from hepgraph.settings import MAX_FILE_BYTES, MAX_LINE_BYTES, Limits, cap_variable
 
 logger = logging.getLogger(__name__)
 
@@ -60,19 +62,78 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == _GZIP_MAGIC
 
 
-def iter_byte_lines(path: Path) -> Iterator[bytes]:
-    """Lines of a plain or gzip file as bytes, streamed; decoding is per line so one bad line stays one."""
+DEFAULT_LIMITS = Limits()
+_SKIP_CHUNK = 1 << 20
+
+
+def iter_byte_lines(
+    path: Path, source: str, max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[bytes | RecordProblem]:
+    """Lines of a plain or gzip file as bytes, streamed; decoding is per line so one bad line stays one.
+
+    A line over ``max_bytes`` is never held whole: it is skipped in 1 MiB chunks and yielded as one
+    RecordProblem in its place (a 1 GB line would otherwise take gigabytes before anything could refuse it).
+    """
     opener = gzip.open if is_gzip(path) else open
     with opener(path, "rb") as fh:
-        yield from fh
+        lineno = 0
+        while line := fh.readline(max_bytes + 1):
+            lineno += 1
+            if len(line) <= max_bytes or line.endswith(b"\n"):
+                yield line
+                continue
+            size = len(line) + _skip_rest_of_line(fh)
+            yield problem(
+                source,
+                path.name,
+                f"line {lineno}",
+                f"line is too long: {size:,} bytes, over the {max_bytes:,} allowed "
+                f"({cap_variable('max_line_bytes')})",
+                "drop or split the line, or raise the cap",
+            )
 
 
-def read_text(path: Path, source: str) -> str | RecordProblem:
-    """The whole file as UTF-8 text (gzip allowed), or a RecordProblem saying what to fix."""
+def _skip_rest_of_line(fh: IO[bytes]) -> int:
+    """Read past the end of the current line in bounded chunks; the bytes skipped before its newline."""
+    skipped = 0
+    while chunk := fh.readline(_SKIP_CHUNK):
+        if chunk.endswith(b"\n"):
+            return skipped + len(chunk) - 1
+        skipped += len(chunk)
+    return skipped
+
+
+def read_bytes(
+    path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, *, gunzip: bool = True
+) -> bytes | RecordProblem:
+    """The whole file (gunzipped when ``gunzip``), or a RecordProblem: unreadable, or over ``max_bytes``.
+
+    A gzip file is read to at most ``max_bytes`` + 1 unpacked bytes, so a small "zip bomb" cannot fill
+    memory.
+    """
     try:
-        data = gzip.decompress(path.read_bytes()) if is_gzip(path) else path.read_bytes()
+        if gunzip and is_gzip(path):
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+            size = "it unpacks to more than the" if len(data) > max_bytes else ""
+            unit = " bytes"
+        else:
+            n = path.stat().st_size
+            size, unit = (f"{n:,} bytes, over the" if n > max_bytes else ""), ""
+            data = b"" if size else path.read_bytes()
     except READ_ERRORS as err:
         return file_problem(source, path, f"cannot read the file: {err}", "check the file is complete")
+    if size:
+        reason = f"file is too big: {size} {max_bytes:,}{unit} allowed ({cap_variable('max_file_bytes')})"
+        return file_problem(source, path, reason, "split it into smaller files, or raise the cap")
+    return data
+
+
+def read_text(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES) -> str | RecordProblem:
+    """The whole file as UTF-8 text (gzip allowed), or a RecordProblem saying what to fix."""
+    data = read_bytes(path, source, max_bytes)
+    if isinstance(data, RecordProblem):
+        return data
     if not data.strip():
         return file_problem(source, path, "file is empty", EMPTY_FIX)
     try:
@@ -182,18 +243,18 @@ _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"'
 
 
 def read_xml_file(
-    path: Path, source: str, parse_bytes: Callable[[bytes, str], Iterator[Item]]
+    path: Path,
+    source: str,
+    parse_bytes: Callable[[bytes, str], Iterator[Item]],
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> Iterator[Item]:
     """Read one saved XML response (gzip allowed, as detection allows it) and parse it.
 
-    An unreadable file is one RecordProblem.
+    An unreadable or over-size file is one RecordProblem.
     """
-    try:
-        data = gzip.decompress(path.read_bytes()) if is_gzip(path) else path.read_bytes()
-    except READ_ERRORS as err:
-        yield problem(
-            source, path.name, "file", f"cannot read the file: {err}", "check the path and permissions"
-        )
+    data = read_bytes(path, source, max_bytes)
+    if isinstance(data, RecordProblem):
+        yield data
         return
     yield from parse_bytes(data, path.name)
 

@@ -11,7 +11,8 @@ from types import ModuleType
 
 from hepgraph.errors import UnknownFormatError
 from hepgraph.extract.sources import arxiv_atom, arxiv_jsonl, bibtex, citations, inspire, oai_pmh
-from hepgraph.extract.sources.common import READ_ERRORS, Item, is_gzip
+from hepgraph.extract.sources.common import DEFAULT_LIMITS, READ_ERRORS, Item, is_gzip
+from hepgraph.settings import MAX_LINE_BYTES, Limits
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,8 @@ def iter_paths(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def read_path(path: Path, fmt: str | None = None) -> Iterator[Item]:
-    """Items of one file with the reader ``fmt`` names (detected when None).
+def read_path(path: Path, fmt: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """Items of one file with the reader ``fmt`` names (detected when None), within the size ``limits``.
 
     Raises:
         UnknownFormatError: when ``fmt`` is not a known format or detection fails.
@@ -104,7 +105,7 @@ def read_path(path: Path, fmt: str | None = None) -> Iterator[Item]:
         msg = f"{path}: unknown --format {name!r}; use one of: {', '.join(FORMATS)}"
         raise UnknownFormatError(msg, source=str(path))
     logger.debug("reading %s as %s", path, name)
-    return reader.read(path)
+    return reader.read(path, limits)
 
 
 def _unknown(path: Path) -> UnknownFormatError:
@@ -140,7 +141,10 @@ def _first_json_line(path: Path) -> object:
     try:
         opener = gzip.open if is_gzip(path) else open
         with opener(path, "rb") as fh:
-            for raw in fh:
+            # Bounded: a first line over the cap is not read whole just to sniff it (the reader refuses it).
+            while raw := fh.readline(MAX_LINE_BYTES + 1):
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    return None
                 if raw.strip():
                     return json.loads(raw)
     except (*READ_ERRORS, ValueError, RecursionError):  # the reader says what is wrong with it

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    DEFAULT_LIMITS,
     READ_ERRORS,
     UTF8_FIX,
     Item,
@@ -31,18 +32,19 @@ from hepgraph.extract.sources.common import (
 )
 from hepgraph.ids import normalize_arxiv_id, normalize_doi, normalize_inspire_id, paper_key
 from hepgraph.models import Author, Citation, PaperRecord, RecordProblem
+from hepgraph.settings import Limits
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "inspire"
 
 
-def read(path: Path) -> Iterator[Item]:
+def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Items of an INSPIRE file: ``.json`` holds records, ``.jsonl`` one record or reference list a line."""
     if ".jsonl" in path.suffixes:
-        yield from _read_lines(path)
+        yield from _read_lines(path, limits.max_line_bytes)
         return
-    text = read_text(path, SOURCE)
+    text = read_text(path, SOURCE, limits.max_file_bytes)
     if isinstance(text, RecordProblem):
         yield text
         return
@@ -87,10 +89,14 @@ def parse_object(obj: object, *, origin: str, location: str) -> Iterator[Item]:
     yield from _literature(meta, origin=origin, location=location)
 
 
-def _read_lines(path: Path) -> Iterator[Item]:
+def _read_lines(path: Path, max_line_bytes: int) -> Iterator[Item]:
     seen_any = False
     try:
-        for lineno, raw in enumerate(iter_byte_lines(path), start=1):
+        for lineno, raw in enumerate(iter_byte_lines(path, SOURCE, max_line_bytes), start=1):
+            if isinstance(raw, RecordProblem):  # a line over the cap, skipped unread
+                seen_any = True
+                yield raw
+                continue
             if not raw.strip():
                 continue
             seen_any = True

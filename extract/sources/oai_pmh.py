@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element
 from pydantic import ValidationError
 
 from hepgraph.extract.sources.common import (
+    DEFAULT_LIMITS,
     Item,
     author_from_parts,
     child,
@@ -31,6 +32,7 @@ from hepgraph.extract.sources.common import (
 )
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import Author, PaperRecord, RecordProblem
+from hepgraph.settings import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +41,9 @@ SOURCE = "oai-pmh"
 _BENIGN_ERRORS = {"noRecordsMatch"}
 
 
-def read(path: Path) -> Iterator[Item]:
+def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Records of one OAI-PMH response file."""
-    return read_xml_file(path, SOURCE, parse_bytes)
+    return read_xml_file(path, SOURCE, parse_bytes, limits.max_file_bytes)
 
 
 def parse_text(text: str, origin: str) -> Iterator[Item]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import streamlit as st
 
 from hepgraph.errors import HepGraphError
+from hepgraph.question import clean_question
 from hepgraph.results import Answer, Source, SubgraphNode
 from hepgraph.ui import charts, resources, state
 from hepgraph.ui.markdown import arxiv_url, cited_markdown, md_text
@@ -36,6 +37,11 @@ def render() -> None:
     )
     if not question:
         _examples()
+        return
+    try:  # an over-long question (a pasted paper, a crafted link) is refused before the models load
+        clean_question(question, settings().max_question_chars)
+    except HepGraphError as err:
+        st.error(md_text(err), icon=":material/error:")
         return
     answer = resources.cached_answer(settings(), question, seeds)
     if answer is None:
