@@ -17,8 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hepgraph.errors import ConfigError
 
 # Size caps (README "Resource policy"). Real records sit far below them (arXiv titles < 300 characters,
-# abstracts < 2,000; the largest line of the shipped corpus is 134 kB, an INSPIRE record of a big
-# collaboration a few MB), and far below what hurts: one 50 MB abstract took a build to 7.7 GB.
+# abstracts < 2,000; the largest line of the shipped corpus is 134 kB, and INSPIRE records with full
+# collaboration author lists can run to megabytes), and far below what hurts: one 50 MB abstract took a
+# build to 7.7 GB.
 MAX_TITLE_CHARS = 1_000
 MAX_ABSTRACT_CHARS = 20_000
 MAX_LINE_BYTES = 16 * 2**20
