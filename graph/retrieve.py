@@ -22,6 +22,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -114,6 +115,28 @@ class RetrievalConfig(BaseModel):
     )
 
 
+def question_linker(
+    view: GraphView,
+    embedder: Embedder,
+    config: RetrievalConfig,
+    *,
+    matcher: ConceptMatcher | None,
+    concept_vectors: tuple[list[str], np.ndarray] | None,
+    cache_dir: Path | None = None,
+) -> QuestionLinker:
+    """The linker of questions to ``view``'s concepts, with the configured linking thresholds."""
+    return QuestionLinker(
+        view,
+        embedder,
+        matcher=matcher,
+        cache_dir=cache_dir,
+        min_cosine=config.concept_min_cosine,
+        max_embedding_links=config.concept_max_embedding,
+        fallback_only=config.concept_embedding_fallback,
+        concept_vectors=concept_vectors,
+    )
+
+
 class Retriever:
     """Graph-walk retriever over one store version.
 
@@ -158,15 +181,8 @@ class Retriever:
             if v.embeddings.shape[1]
             else None
         )
-        self.linker = QuestionLinker(
-            v,
-            embedder,
-            matcher=matcher,
-            cache_dir=cache_dir,
-            min_cosine=self.config.concept_min_cosine,
-            max_embedding_links=self.config.concept_max_embedding,
-            fallback_only=self.config.concept_embedding_fallback,
-            concept_vectors=concept_vectors,
+        self.linker = question_linker(
+            v, embedder, self.config, matcher=matcher, concept_vectors=concept_vectors, cache_dir=cache_dir
         )
         A = v.adjacency(self.config.edge_weights, per_source=self.config.per_source)
         degree = np.asarray(A.sum(axis=1)).ravel()[: v.n_papers]

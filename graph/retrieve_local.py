@@ -20,8 +20,7 @@ import numpy as np
 
 from hepgraph.errors import ConfigError
 from hepgraph.graph.dense import normalize_rows
-from hepgraph.graph.linking import QuestionLinker
-from hepgraph.graph.retrieve import RetrievalConfig, Retriever
+from hepgraph.graph.retrieve import RetrievalConfig, Retriever, question_linker
 from hepgraph.graph.structure import StructureIndex
 from hepgraph.graph.view import GraphView, build_view
 from hepgraph.models import Citation, Concept, ConceptLink, Paper, SimilarEdge
@@ -69,11 +68,6 @@ class SliceData:
     def iter_similar(self) -> Iterator[SimilarEdge]:
         """SIMILAR edges between fetched papers."""
         yield from self.part.similar
-
-    def iter_authorship(self) -> Iterator[tuple[str, str]]:
-        """(author, paper) by the one authorship rule."""
-        for paper in self.part.papers:
-            yield from ((author.key, paper.key) for _, author in paper.authorship())
 
 
 class SliceDense:
@@ -129,14 +123,8 @@ class NeighbourhoodRetriever:
         self._base_hash = store.index_hash()
         empty = SliceData(GraphSlice(), self.concepts, base_hash=self._base_hash)
         concepts_only = build_view(empty, model=embedder.model_name, embeddings=False)  # type: ignore[arg-type]
-        self.linker = QuestionLinker(
-            concepts_only,
-            embedder,
-            matcher=matcher,
-            min_cosine=self.config.concept_min_cosine,
-            max_embedding_links=self.config.concept_max_embedding,
-            fallback_only=self.config.concept_embedding_fallback,
-            concept_vectors=concept_vectors,
+        self.linker = question_linker(
+            concepts_only, embedder, self.config, matcher=matcher, concept_vectors=concept_vectors
         )
         self._last: Retriever | None = None
 

@@ -5,6 +5,7 @@ The slice goes through the real pipeline (spaCy matchers, shipped vocabulary, em
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,21 @@ def slice_graph(
     build([hepml_slice_file], store=store, settings=settings, embedder=walk_embedder, vocabulary=vocabulary)
     retriever = build_retriever(store, settings, embedder=walk_embedder, vocabulary=vocabulary)
     return SliceGraph(settings, store, walk_embedder, vocabulary, retriever)
+
+
+@pytest.fixture(scope="module")
+def neo4j_slice(slice_graph: SliceGraph) -> Iterator[Any]:
+    """The live Neo4j at NEO4J_URI holding the slice, pushed through the GraphStore Protocol.
+
+    Module-scoped: other modules wipe the same database, so each module pushes its own copy.
+    """
+    from hepgraph.graph.neo4j import Neo4jStore
+    from hepgraph.pipeline.neo4j_copy import copy_store
+
+    settings = Settings()
+    store = Neo4jStore.from_settings(settings)
+    store.wipe(confirm=settings.neo4j_database)
+    store.ensure_schema()
+    copy_store(slice_graph.store, store, model=settings.embedding_model, tick=lambda _phase, _n: None)
+    yield store
+    store.close()

@@ -8,7 +8,6 @@ portable query must give the same rows on both stores.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ import pytest
 from hepgraph.errors import QueryError, ReadOnlyViolation
 from hepgraph.graph.conformance import ConformanceQuery, Outcome, load_queries, run_query, same_answer
 from hepgraph.graph.console import run_console_query
-from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
 
 QUERIES = load_queries()
@@ -49,28 +47,13 @@ def test_embedded_store(item: ConformanceQuery, embedded_answers: dict[str, Outc
         assert "\n" not in outcome.error
 
 
-@pytest.fixture(scope="module")
-def neo4j_store(slice_graph: Any) -> Iterator[GraphStore]:
-    """A live Neo4j holding the slice, pushed through the GraphStore Protocol (the database is wiped)."""
-    from hepgraph.graph.neo4j import Neo4jStore
-    from hepgraph.pipeline.neo4j_copy import copy_store
-
-    settings = Settings()
-    store = Neo4jStore.from_settings(settings)
-    store.wipe(confirm=settings.neo4j_database)  # type: ignore[attr-defined]
-    store.ensure_schema()
-    copy_store(slice_graph.store, store, model=settings.embedding_model, tick=lambda _phase, _n: None)
-    yield store
-    store.close()
-
-
 @pytest.mark.neo4j
 @pytest.mark.parametrize("item", QUERIES, ids=IDS)
-def test_neo4j_store_agrees(
-    item: ConformanceQuery, neo4j_store: GraphStore, embedded_answers: dict[str, Outcome]
+def test_neo4j_slice_agrees(
+    item: ConformanceQuery, neo4j_slice: GraphStore, embedded_answers: dict[str, Outcome]
 ) -> None:
     """Neo4j runs what it supports; every portable query gives the embedded store's rows."""
-    outcome = run_query(neo4j_store, item)
+    outcome = run_query(neo4j_slice, item)
     if item.neo4j == "error":
         assert not outcome.ran
         return
@@ -86,20 +69,20 @@ def test_neo4j_store_agrees(
     "query",
     ["CREATE (:Paper {key: 'x'})", "MATCH (p:Paper) SET p.title = 'x'", "MATCH (n) DETACH DELETE n"],
 )
-def test_neo4j_refuses_writes_the_guard_missed(neo4j_store: GraphStore, query: str) -> None:
+def test_neo4j_refuses_writes_the_guard_missed(neo4j_slice: GraphStore, query: str) -> None:
     """Past the guard (called directly), the READ-access session makes the server refuse the write."""
-    before = neo4j_store.stats()
+    before = neo4j_slice.stats()
     with pytest.raises(QueryError, match="read access mode"):
-        neo4j_store.console_query(query, params={}, row_limit=10, timeout_s=10)
-    assert neo4j_store.stats() == before
+        neo4j_slice.console_query(query, params={}, row_limit=10, timeout_s=10)
+    assert neo4j_slice.stats() == before
 
 
 @pytest.mark.neo4j
-def test_neo4j_stops_a_runaway_query_at_its_timeout(neo4j_store: GraphStore) -> None:
+def test_neo4j_stops_a_runaway_query_at_its_timeout(neo4j_slice: GraphStore) -> None:
     start = time.perf_counter()
     with pytest.raises(QueryError, match="ran past 1 s and was stopped"):
         run_console_query(
-            neo4j_store,
+            neo4j_slice,
             "MATCH (a) MATCH (b) MATCH (c) MATCH (d) WHERE a <> d RETURN count(*)",
             row_limit=10,
             timeout_s=1,
@@ -118,17 +101,17 @@ def test_neo4j_stops_a_runaway_query_at_its_timeout(neo4j_store: GraphStore) -> 
         "USE system MATCH (n) RETURN n",
     ],
 )
-def test_hostile_queries_are_refused_on_neo4j(neo4j_store: GraphStore, query: str) -> None:
-    before = neo4j_store.stats()
+def test_hostile_queries_are_refused_on_neo4j(neo4j_slice: GraphStore, query: str) -> None:
+    before = neo4j_slice.stats()
     with pytest.raises(ReadOnlyViolation):
-        run_console_query(neo4j_store, query, row_limit=10, timeout_s=5)
-    assert neo4j_store.stats() == before
+        run_console_query(neo4j_slice, query, row_limit=10, timeout_s=5)
+    assert neo4j_slice.stats() == before
 
 
 @pytest.mark.neo4j
-def test_neo4j_console_limits_rows_and_takes_parameters(neo4j_store: GraphStore) -> None:
+def test_neo4j_console_limits_rows_and_takes_parameters(neo4j_slice: GraphStore) -> None:
     result = run_console_query(
-        neo4j_store,
+        neo4j_slice,
         "MATCH (p:Paper) WHERE p.year >= $year RETURN p.key AS key ORDER BY key",
         params={"year": 1900},
         row_limit=3,

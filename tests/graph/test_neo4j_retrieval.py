@@ -5,7 +5,6 @@ The real slice of tests/graph/conftest.py is pushed to the live server (its data
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from hepgraph.graph.retrieve import RetrievalConfig, Retriever
 from hepgraph.graph.retrieve_local import NeighbourhoodRetriever
 from hepgraph.pipeline.runtime import build_retriever
-from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
 
 pytestmark = pytest.mark.neo4j
@@ -23,20 +21,6 @@ QUESTIONS = [
     "graph neural networks for jet tagging",
     "Could training on adversarial examples hurt sensitivity to rare BSM signals?",
 ]
-
-
-@pytest.fixture(scope="module")
-def neo4j_slice(slice_graph: Any) -> Iterator[GraphStore]:
-    from hepgraph.graph.neo4j import Neo4jStore
-    from hepgraph.pipeline.neo4j_copy import copy_store
-
-    settings = Settings()
-    store = Neo4jStore.from_settings(settings)
-    store.wipe(confirm=settings.neo4j_database)  # type: ignore[attr-defined]
-    store.ensure_schema()
-    copy_store(slice_graph.store, store, model=settings.embedding_model, tick=lambda _p, _n: None)
-    yield store
-    store.close()
 
 
 def _retriever(store: GraphStore, slice_graph: Any, config: RetrievalConfig) -> Any:
