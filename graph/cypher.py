@@ -52,6 +52,9 @@ SCHEMA_STATEMENTS: list[str] = [
     "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (p:Paper) ON EACH [p.title_text, p.abstract_text]",
 ]
 
+# Index population runs in the background after CREATE INDEX; this returns once all are online.
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
 
 def vector_index_statements(dim: int) -> list[str]:
     """The two vector index statements for embeddings of ``dim`` dimensions (a literal: see module doc)."""

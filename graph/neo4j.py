@@ -81,6 +81,7 @@ class Neo4jStore:
         embedding_model: str = "",
         embedding_dim: int = 384,
         read_only: bool = False,
+        index_wait_s: int = 3600,
     ) -> None:
         if batch_size < 1:
             msg = f"neo4j batch size {batch_size} must be at least 1: set HEPGRAPH_NEO4J_BATCH_SIZE"
@@ -93,6 +94,7 @@ class Neo4jStore:
         self.embedding_model = embedding_model
         self.embedding_dim = embedding_dim
         self.read_only = read_only
+        self.index_wait_s = index_wait_s
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r})"
@@ -122,6 +124,7 @@ class Neo4jStore:
             embedding_model=settings.embedding_model,
             embedding_dim=embedding_dim,
             read_only=read_only,
+            index_wait_s=settings.neo4j_index_wait_s,
         )
 
     # -- plumbing ---------------------------------------------------------------------------------------
@@ -157,11 +160,14 @@ class Neo4jStore:
             after = max(row[key] for row in page if row[key] is not None)
 
     def ensure_schema(self) -> None:
-        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS)."""
+        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS), online."""
         if self.read_only:
             return
         for statement in [*q.SCHEMA_STATEMENTS, *q.vector_index_statements(self.embedding_dim)]:
             self._write(lambda tx, s=statement: tx.run(s).consume())
+        # On a filled database (a neo4j-admin import) the indexes populate in the background; a question
+        # asked before they are online would fail.
+        self._write(lambda tx: tx.run(q.AWAIT_INDEXES, seconds=self.index_wait_s).consume())
 
     def wipe(self, *, confirm: str) -> None:
         """Delete every node (the Neo4j test suite's clean slate); ``confirm`` must name the database."""
