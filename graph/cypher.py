@@ -52,8 +52,12 @@ SCHEMA_STATEMENTS: list[str] = [
     "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (p:Paper) ON EACH [p.title_text, p.abstract_text]",
 ]
 
-# Index population runs in the background after CREATE INDEX; this returns once all are online.
-AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+# Index population runs in the background after CREATE INDEX; polled in short transactions, because one
+# long db.awaitIndexes call would outlive a server's transaction timeout on a large import.
+INDEX_STATES = (
+    "SHOW INDEXES YIELD name, state, populationPercent "
+    "RETURN name, state, populationPercent AS percent ORDER BY name"
+)
 
 
 def vector_index_statements(dim: int) -> list[str]:

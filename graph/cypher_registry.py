@@ -88,6 +88,7 @@ PARAMETERS: dict[str, dict] = {
     "STATS_NODES": {},
     "STATS_EDGES": {},
     "WIPE_BATCH": {"limit": 10000},
+    "INDEX_STATES": {},
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -165,9 +166,36 @@ class Neo4jStore:
             return
         for statement in [*q.SCHEMA_STATEMENTS, *q.vector_index_statements(self.embedding_dim)]:
             self._write(lambda tx, s=statement: tx.run(s).consume())
-        # On a filled database (a neo4j-admin import) the indexes populate in the background; a question
-        # asked before they are online would fail.
-        self._write(lambda tx: tx.run(q.AWAIT_INDEXES, seconds=self.index_wait_s).consume())
+        self._await_indexes()
+
+    def _await_indexes(self) -> None:
+        """Return once every index is ONLINE.
+
+        On a filled database (a neo4j-admin import) they populate in the background, and a question asked
+        before that would fail.
+        """
+        deadline = time.monotonic() + self.index_wait_s
+        while True:
+            states = self._read(q.INDEX_STATES)
+            failed = [r["name"] for r in states if r["state"] == "FAILED"]
+            if failed:
+                msg = (
+                    f"Neo4j at {self.uri} could not build the index(es) {', '.join(failed)}: see the "
+                    "server's log, drop them (DROP INDEX name), then run `hepgraph --backend neo4j schema`"
+                )
+                raise GraphStoreError(msg)
+            waiting = {r["name"]: r["percent"] for r in states if r["state"] != "ONLINE"}
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                msg = (
+                    f"Neo4j at {self.uri} is still filling indexes after {self.index_wait_s} s "
+                    f"({', '.join(f'{n} {p:.0f}%' for n, p in sorted(waiting.items()))}): run "
+                    "`hepgraph --backend neo4j schema` again later, or raise HEPGRAPH_NEO4J_INDEX_WAIT_S"
+                )
+                raise GraphStoreError(msg)
+            logger.info("waiting for Neo4j indexes: %s", waiting)
+            time.sleep(2.0)
 
     def wipe(self, *, confirm: str) -> None:
         """Delete every node (the Neo4j test suite's clean slate); ``confirm`` must name the database."""
