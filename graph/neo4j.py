@@ -143,10 +143,12 @@ class Neo4jStore:
         except (Neo4jError, DriverError) as err:
             raise rows.wrap_error(err, self.uri) from err
 
-    def _read(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+    def _read(self, statement: str, *, plain: bool = False, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a read statement; ``plain`` for one that returns no nodes (see rows.plain_data)."""
+        read = rows.plain_data if plain else rows.data
         try:
             with self._session(neo4j.READ_ACCESS) as session:
-                return session.execute_read(lambda tx: rows.data(tx, statement, **params))
+                return session.execute_read(lambda tx: read(tx, statement, **params))
         except (Neo4jError, DriverError) as err:
             raise rows.wrap_error(err, self.uri) from err
 
@@ -479,6 +481,7 @@ class Neo4jStore:
         """The seeds, their bounded neighbourhood and every edge inside it, in one query."""
         found = self._read(
             q.NEIGHBOURHOOD,
+            plain=True,
             keys=list(dict.fromkeys(keys)),
             concepts=list(dict.fromkeys(concept_ids)),
             per_paper=per_paper,

@@ -109,9 +109,14 @@ def link_row(link: ConceptLink) -> dict[str, Any]:
 
 
 def link_from_row(row: dict[str, Any]) -> ConceptLink:
-    """A ConceptLink from a LINKS_FOR_PAPERS / ITER_LINKS row."""
-    evidence = [Evidence.model_validate(e) for e in json.loads(row["evidence"] or "[]")]
-    return ConceptLink(
+    """A ConceptLink from a LINKS_FOR_PAPERS / ITER_LINKS / NEIGHBOURHOOD row.
+
+    Built without re-validation: only ``link_row`` writes these properties, from links validated when they
+    were made, and a question's neighbourhood holds thousands of them (validating took ~150 ms of each
+    question on the full corpus).
+    """
+    evidence = [Evidence.model_construct(**e) for e in json.loads(row["evidence"] or "[]")]
+    return ConceptLink.model_construct(
         paper_key=row["paper_key"],
         concept_id=row["concept_id"],
         rel=row["rel"],
@@ -131,6 +136,15 @@ def external_work_row(key: str, title: str, categories: list[str]) -> dict[str, 
 def data(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> list[dict[str, Any]]:
     """The rows of one statement as dicts."""
     return [record.data() for record in tx.run(statement, params)]  # type: ignore[arg-type]
+
+
+def plain_data(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> list[dict[str, Any]]:
+    """The rows of a statement that returns only values, lists and maps (no nodes or relationships).
+
+    ``Record.data()`` walks every nested value to convert graph types; skipping that walk saved ~50 ms
+    of each question's neighbourhood.
+    """
+    return [dict(record.items()) for record in tx.run(statement, params)]  # type: ignore[arg-type]
 
 
 def counters(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> neo4j.SummaryCounters:
