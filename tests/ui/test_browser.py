@@ -102,6 +102,25 @@ def _drawn_marks(page: Page) -> int:
     return int(page.locator(".vega-embed svg .mark-symbol path").count())
 
 
+# Every text label Vega drew as a data mark (legend and axis text excluded), as rendered boxes.
+_LABEL_BOXES = """() => [...document.querySelectorAll('.vega-embed svg g.mark-text.role-mark text')]
+    .filter(t => t.textContent.trim())
+    .map(t => { const r = t.getBoundingClientRect();
+                return {text: t.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; })"""
+
+
+def label_overlaps(page: Page) -> tuple[int, list[tuple[str, str]]]:
+    """How many chart labels the browser rendered, and the pairs whose boxes overlap (1 px tolerance)."""
+    boxes = page.evaluate(_LABEL_BOXES)
+    pairs = [
+        (a["text"], b["text"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["x0"] + 1 < b["x1"] and b["x0"] + 1 < a["x1"] and a["y0"] + 1 < b["y1"] and b["y0"] + 1 < a["y1"]
+    ]
+    return len(boxes), pairs
+
+
 def test_ask_in_headless_chromium(sample_home: Path, tmp_path: Path) -> None:
     """Ask in headless Chromium: answer, 8 sources, a drawn subgraph, no outside request."""
     _need_browser()
@@ -136,6 +155,7 @@ def test_ask_in_headless_chromium(sample_home: Path, tmp_path: Path) -> None:
             page.wait_for_timeout(2000)  # let Vega finish its first paint before reading pixels
             body = page.inner_text("body")
             marks = _drawn_marks(page)
+            n_labels, overlaps = label_overlaps(page)
             chart_png = chart.screenshot()
             # Streamlit scrolls inside its main block, so grow the viewport to the content for a full shot.
             height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
@@ -157,5 +177,7 @@ def test_ask_in_headless_chromium(sample_home: Path, tmp_path: Path) -> None:
     assert "Not in the archive." in body
     assert "source paper" in body, "the graph has a legend"
     assert marks > 0 or _non_blank(chart_png) > 0.01, "the cited subgraph is drawn"
+    assert n_labels >= 5, "the subgraph's labels are SVG text the test can measure"
+    assert overlaps == [], f"labels drawn over each other: {overlaps}"
     assert "q=" in url, "the asked question is in the URL"
     assert external == [], f"the page fetched from the network: {external[:3]}"

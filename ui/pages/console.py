@@ -12,8 +12,8 @@ import streamlit as st
 
 from hepgraph.errors import HepGraphError
 from hepgraph.graph import console
-from hepgraph.results import Subgraph
-from hepgraph.ui import charts
+from hepgraph.results import Subgraph, SubgraphNode
+from hepgraph.ui import charts, resources
 from hepgraph.ui.markdown import md_text
 from hepgraph.ui.pages.common import settings, store_or_stop
 
@@ -40,12 +40,23 @@ def _show(result: console.ConsoleResult, row_limit: int) -> None:
     if result.nodes:
         table, graph = st.tabs(["Table", f"Graph ({len(result.nodes)} nodes, {len(result.edges)} edges)"])
         with graph:
-            sub = Subgraph(nodes=result.nodes, edges=result.edges)
-            st.altair_chart(charts.subgraph_chart(sub, height=440), width="stretch")
+            sub = Subgraph(nodes=_typed(result.nodes), edges=result.edges)
+            chart = charts.subgraph_chart(sub, width=charts.CONSOLE_WIDTH, height=440)
+            st.altair_chart(chart, width="content")
     else:
         table = st.container()
     with table:
         st.dataframe(df, width="stretch", hide_index=True)
+
+
+def _typed(nodes: list[SubgraphNode]) -> list[SubgraphNode]:
+    """Concept nodes typed as the Ask page types them (Method, Topic, ...), so one legend reads both."""
+    concepts = resources.get_explore_index(settings()).concepts
+    out = []
+    for node in nodes:
+        concept = concepts.get(node.id[2:]) if node.id.startswith("c:") else None
+        out.append(node.model_copy(update={"type": concept.type}) if concept else node)
+    return out
 
 
 def render() -> None:
