@@ -141,7 +141,8 @@ def _sql_interpolation_problems(path: Path) -> list[str]:
 
 def test_sql_is_built_only_from_constants_and_placeholders() -> None:
     """SQL f-strings in the embedded store interpolate only constant names and '?' placeholder lists."""
-    files = [REPO / "graph" / n for n in ("embedded.py", "sqlite_schema.py", "sqlite_upsert.py")]
+    names = ("embedded.py", "sqlite_schema.py", "sqlite_upsert.py", "paper_find.py")
+    files = [REPO / "graph" / n for n in names]
     problems = [p for f in files if f.exists() for p in _sql_interpolation_problems(f)]
     assert not problems, "SQL built from a variable (pass it as a ? parameter):\n" + "\n".join(problems)
 
