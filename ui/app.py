@@ -21,6 +21,7 @@ pages = st.navigation(
         "Explore": [
             st.Page("pages/concept.py", title="Concepts", url_path="concept"),
             st.Page("pages/paper.py", title="Papers", url_path="paper"),
+            st.Page("pages/author.py", title="Authors", url_path="author"),
             st.Page("pages/matrix.py", title="Method × topic", url_path="matrix"),
         ],
         "Power users": [

@@ -1,4 +1,4 @@
-"""Paper page: a paper's concepts with evidence, its similar papers, what it cites and what cites it.
+"""Paper page: find a paper by what you remember, then its authors, concepts with evidence, and neighbours.
 
 A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 """
@@ -7,56 +7,88 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hepgraph.graph.explore import ExploreIndex
-from hepgraph.ui import resources, state
+from hepgraph.graph.explore import ExploreIndex, PaperPage
+from hepgraph.nodes import paper_node
+from hepgraph.ui import resources
 from hepgraph.ui.markdown import arxiv_url, md_text
-from hepgraph.ui.pages.common import paper_line, settings, store_or_stop
+from hepgraph.ui.pages.common import (
+    ask_about,
+    author_link,
+    concept_link,
+    paper_link,
+    settings,
+    shown_id,
+    store_or_stop,
+)
+from hepgraph.ui.pages.find import find_paper
+
+MAX_AUTHORS = 12
 
 
 def _titled(index: ExploreIndex, keys: list[str], extra: dict[str, str] | None = None) -> None:
-    """Papers as linked lines; keys outside the corpus (cited works) show as bare ids."""
+    """Papers as links to their pages; keys outside the corpus (cited works) show as bare ids."""
     known = {p.key: p for p in index.store.get_papers(keys)}
     for key in keys:
         p = known.get(key)
         tail = (extra or {}).get(key, "")
-        st.markdown("- " + (paper_line(key, p.title_text, p.year, tail) if p else f"`{key}` {md_text(tail)}"))
+        if p:
+            paper_link(key, p.title_text, p.year, tail)
+        else:
+            st.markdown(f"`{md_text(shown_id(key))}` {md_text(tail)}")
+
+
+def _authors(index: ExploreIndex, page: PaperPage) -> None:
+    keys = index.authors_of.get(page.paper.key, [])
+    names = index.store.author_names(keys[:MAX_AUTHORS])
+    with st.container(horizontal=True, gap="small"):
+        for key in keys[:MAX_AUTHORS]:
+            author_link(key, names.get(key, key))
+        if len(keys) > MAX_AUTHORS:
+            st.caption(f"and {len(keys) - MAX_AUTHORS:,} more authors")
+
+
+def _concepts(index: ExploreIndex, page: PaperPage) -> None:
+    st.subheader("Concepts, with evidence", anchor=False)
+    for link in page.links:
+        concept = index.concepts.get(link.concept_id)
+        with st.container(gap=None):
+            with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+                concept_link(link.concept_id, concept.name if concept else link.concept_id)
+                st.caption(
+                    f"`{link.rel}` ×{link.count}"
+                    + (" · :violet[linked by Claude]" if link.via == "claude" else "")
+                )
+            if link.evidence:
+                st.caption(f"_{md_text(link.evidence[0].sentence)}_")
 
 
 def render() -> None:
     """Draw the paper page."""
     store_or_stop()
     index = resources.get_explore_index(settings())
-    if "paper_box" not in st.session_state:
-        st.session_state["paper_box"] = state.PAPER.get()
-    key = st.text_input("arXiv id or paper key", key="paper_box", placeholder="e.g. 2202.03772")
-    if not key.strip():
-        st.caption("Enter an arXiv id, e.g. one from an answer's sources.")
+    key = find_paper(index)
+    if key is None:
         return
-    resolved = index.store.resolve_key(key.strip()) or key.strip()
-    page = index.paper_page(resolved)
+    page = index.paper_page(key)
     if page is None:
-        st.error(
-            f"No paper {md_text(repr(key.strip()))} in this graph. "
-            "Check the id (e.g. 2505.13228 or hep-ph/9709356)."
-        )
+        st.error(f"No paper {md_text(repr(key))} in this graph. Search it by title words or author above.")
         return
-    state.PAPER.set(resolved)
     p = page.paper
     st.header(md_text(p.title_text or p.key), anchor=False)
-    authors = ", ".join(a.name for a in p.authors[:6]) + (" et al." if len(p.authors) > 6 else "")
-    st.caption(md_text(" · ".join(x for x in (authors, p.primary_category, p.date, p.journal_ref) if x)))
+    st.caption(md_text(" · ".join(x for x in (p.primary_category, p.date, p.journal_ref) if x)))
+    _authors(index, page)
     if p.arxiv_id:
-        st.markdown(f"[arxiv.org/abs/{p.arxiv_id}]({arxiv_url(p.arxiv_id)})")
+        st.markdown(f"arXiv: [{md_text(p.arxiv_id)}]({arxiv_url(p.arxiv_id)})")
     if p.abstract_text:
         with st.expander("Abstract"):
             st.markdown(md_text(p.abstract_text))
-    st.subheader("Concepts, with evidence", anchor=False)
-    for link in page.links:
-        concept = index.concepts.get(link.concept_id)
-        name = concept.name if concept else link.concept_id
-        ev = f": _{md_text(link.evidence[0].sentence)}_" if link.evidence else ""
-        by = " · :violet[linked by Claude]" if link.via == "claude" else ""
-        st.markdown(f"- **{md_text(name)}** `{link.rel}` ×{link.count}{by}{ev}")
+    title = p.title_text or p.key
+    ask_about(
+        f"What does “{title}” find, and what does other work say about it?",
+        [paper_node(p.key)],
+        key="ask_paper",
+    )
+    _concepts(index, page)
     cols = st.columns(3, gap="large")
     with cols[0]:
         st.markdown(f"**Similar** ({len(page.similar)})")
