@@ -15,6 +15,18 @@ from hepgraph.ui import resources
 # and the app must make no request beyond localhost (the browser test checks it).
 st.set_page_config(page_title="hepgraph · ask the HEP literature", layout="wide")
 
+# In-app links (st.page_link) name papers by their full titles: let them wrap instead of cutting them
+# off, colour them as links so a reader sees what can be clicked, and draw a link to another paper on a
+# paper's page like any other link (Streamlit highlights links to the current page). Style only.
+st.html(
+    "<style>"
+    "[data-testid='stPageLink'] p {white-space: normal !important; overflow: visible !important;"
+    " text-overflow: clip !important; color: #1f5fa8; font-weight: 400 !important;}"
+    "[data-testid='stPageLink-NavLink'] {height: auto !important; background-color: transparent !important;"
+    " padding: 0.05rem 0.25rem !important;}"
+    "</style>"
+)
+
 pages = st.navigation(
     {
         "Ask": [st.Page("pages/ask.py", title="Ask", url_path="ask", default=True)],

@@ -5,6 +5,8 @@ A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -18,26 +20,37 @@ from hepgraph.ui.pages.common import ask_about, link_row, paper_link, settings, 
 MAX_PAPERS = 30
 
 
-def _methods_chart(index: ExploreIndex, page: AuthorPage) -> alt.Chart | None:
-    """Methods (rows) by year (columns): a dot per year a method was used, sized by papers."""
+def _methods_chart(index: ExploreIndex, page: AuthorPage, *, top: int = 12) -> alt.Chart | None:
+    """The author's ``top`` methods (rows) by year (columns): a dot per year used, sized by papers."""
+    total: Counter[str] = Counter()
+    for used in page.methods_by_year.values():
+        total.update(dict(used))
+    kept = {cid for cid, _ in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]}
     rows = [
         {"year": year, "method": index.concepts[cid].name, "papers": n}
         for year, used in page.methods_by_year.items()
-        for cid, n in used[:6]
+        for cid, n in used
+        if cid in kept
     ]
     if not rows:
         return None
     df = pd.DataFrame(rows)
+    order = [
+        index.concepts[cid].name for cid, _ in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ]
+    many_years = df["year"].nunique() > 6
     return (
         alt.Chart(df)
         .mark_circle(color="#f58518")
         .encode(
-            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False)),
-            y=alt.Y("method:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            x=alt.X(
+                "year:O", title=None, axis=alt.Axis(labelAngle=-90 if many_years else 0, labelOverlap=False)
+            ),
+            y=alt.Y("method:N", title=None, sort=order, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
             size=alt.Size("papers:Q", legend=alt.Legend(title="papers", format="d", tickMinStep=1)),
-            tooltip=["year", "method", "papers"],
+            tooltip=["year", "method", alt.Tooltip("papers:Q", format="d")],
         )
-        .properties(height=22 * df["method"].nunique() + 40, title="Methods over time")
+        .properties(height=alt.Step(22), title=f"Methods over time (the {len(order)} used most)")
     )
 
 

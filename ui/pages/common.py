@@ -47,7 +47,9 @@ def shown_id(key: str) -> str:
 
 def paper_link(key: str, title: str, year: int | None = None, extra: str = "") -> None:
     """A paper as one link to its page: title, id, year and an optional note."""
-    bits = [md_text(title or key), f"`{md_text(shown_id(key))}`", str(year) if year else "", md_text(extra)]
+    # An id is letters, digits and punctuation: in a code span it needs no escaping, only no backticks.
+    ident = shown_id(key).replace("`", "")
+    bits = [md_text(title or key), f"`{ident}`", str(year) if year else "", md_text(extra)]
     st.page_link(PAPER_PAGE, label=" · ".join(b for b in bits if b), query_params={state.PAPER.name: key})
 
 
