@@ -430,3 +430,54 @@ def test_answer_cache_keeps_the_most_recently_used_answers() -> None:
     cache.put(("c",), answers["c"])
     assert cache.get(("b",)) is None
     assert cache.get(("a",)) == answers["a"] and cache.get(("c",)) == answers["c"]
+
+
+# -- issue 18: charts name every category, counts are integers; console errors say what to write ------------
+def _specs(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def _axes(spec: dict) -> list[dict]:
+    """Every axis definition of a (layered) Vega-Lite spec, with the field it draws."""
+    found = []
+    for layer in [spec, *spec.get("layer", [])]:
+        for enc in layer.get("encoding", {}).values():
+            if isinstance(enc, dict) and "axis" in enc and enc["axis"]:
+                found.append({"field": enc.get("field"), **enc["axis"]})
+    return found
+
+
+def test_status_names_every_edge_type(app_env: Path) -> None:
+    """'Edges by type' draws one named row per type: labels never dropped for overlap, counts whole."""
+    store = _store(app_env)
+    at = _open("status")
+    (spec,) = _specs(at)
+    axes = {a["field"]: a for a in _axes(spec)}
+    assert axes["type"]["labelOverlap"] is False
+    assert axes["count"]["format"] == ",d"
+    rows = next(layer["encoding"]["y"] for layer in spec["layer"] if "y" in layer.get("encoding", {}))
+    assert set(rows["sort"]) == set(store.stats().edges), "one row per edge type, most first"
+
+
+def test_matrix_names_every_topic_and_counts_whole_papers(app_env: Path) -> None:
+    at = _open("matrix")
+    spec = next(s for s in _specs(at) if "layer" in s)
+    axes = {a["field"]: a for a in _axes(spec)}
+    assert axes["topic"]["labelOverlap"] is False and axes["method"]["labelOverlap"] is False
+    legends = [
+        enc.get("legend") or {}
+        for layer in spec["layer"]
+        for enc in layer.get("encoding", {}).values()
+        if isinstance(enc, dict) and enc.get("field") == "papers"
+    ]
+    assert any(lg.get("format") == "d" for lg in legends), "the colour legend counts whole papers"
+
+
+def test_console_error_says_what_to_write(app_env: Path) -> None:
+    """A parser error names the unclosed bracket and the fix, not only the parser's position."""
+    at = _open("console")
+    at.text_area(key="cypher").input("MATCH (p:Paper RETURN p.title LIMIT 3").run()
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    message = at.error[0].value
+    assert md_text("the '(' at character 7 is never closed: add its ')'") in message, message

@@ -69,7 +69,13 @@ def _stream(question: str, seeds: list[str]) -> Answer | None:
 
     try:
         with slot.container(border=True):
-            with st.spinner("Walking the graph…"):  # retrieval runs before the first sentence
+            # One spinner, saying what the wait is: loading models once per server, then walking the graph.
+            waiting = (
+                "Walking the graph from the question's papers and concepts…"
+                if resources.answerer_ready(settings())
+                else "Loading the graph and the language models (once per server start)…"
+            )
+            with st.spinner(waiting):  # retrieval runs before the first sentence
                 pieces = sentences(resources.stream_answer(settings(), question, seeds))
                 first = next(pieces, "")
             st.write_stream(md_text(piece) for piece in itertools.chain([first], pieces))

@@ -6,6 +6,7 @@ A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import streamlit as st
@@ -49,6 +50,44 @@ def _show(result: console.ConsoleResult, row_limit: int) -> None:
         st.dataframe(df, width="stretch", hide_index=True)
 
 
+def _top_level(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([" and 1 or 0
+        depth -= ch in ")]" and 1 or 0
+        if depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            start = i + len(sep)
+    return [p for p in (*parts, text[start:]) if p.strip()]
+
+
+def note_markdown(note: str) -> str:
+    r"""The engine's note as a list a reader can scan: a point per sentence, a sub-point per table or rule.
+
+    Each point is literal text (md_text), so the dialect's ``[* SHORTEST 1..5]`` shows as typed.
+
+    >>> print(note_markdown("Engine X. Nodes: A (a, b), B; relationships: R. Writes are refused."))
+    - Engine X.
+    - Nodes\:
+        - A \(a, b\)
+        - B
+    - relationships\:
+        - R.
+    - Writes are refused.
+    """
+    lines = []
+    for sentence in re.split(r"(?<=\.) (?=[A-Z])", note.strip()):
+        for clause in _top_level(sentence, "; "):
+            head, sep, rest = clause.partition(": ")
+            if sep and head.lower().startswith(("nodes", "relationships", "differences")):
+                lines.append(f"- {md_text(head + ':')}")
+                lines += [f"    - {md_text(part)}" for part in _top_level(rest, ", ")]
+            else:
+                lines.append(f"- {md_text(clause)}")
+    return "\n".join(lines)
+
+
 def _typed(nodes: list[SubgraphNode]) -> list[SubgraphNode]:
     """Concept nodes typed as the Ask page types them (Method, Topic, ...), so one legend reads both."""
     concepts = resources.get_explore_index(settings()).concepts
@@ -63,7 +102,12 @@ def render() -> None:
     """Draw the console page."""
     store = store_or_stop()
     cfg = settings()
-    st.caption(store.console_note)
+    st.markdown(
+        "Read-only Cypher on the whole graph. Pick an example or write a `MATCH ... RETURN ...`; "
+        "a result with nodes or relationships is also drawn as a graph."
+    )
+    with st.expander("Tables, properties and dialect"):
+        st.markdown(note_markdown(store.console_note))
     titles = list(_EXAMPLES)
     if QUERY_BOX not in st.session_state:
         st.session_state[QUERY_BOX] = _EXAMPLES[titles[0]]
