@@ -1,7 +1,10 @@
 """The Streamlit entrypoint: `hepgraph ui` runs `streamlit run` on this file.
 
-Pages are files (``st.Page("pages/x.py")``) rather than callables so that `AppTest.switch_page` can open
+Pages are files (``st.Page("views/x.py")``) rather than callables so that `AppTest.switch_page` can open
 each of them in tests; each file's ``render()`` runs when `st.navigation` executes it as ``__main__``.
+The folder is ``views/``, not ``pages/``: Streamlit treats a ``pages/`` folder beside the entrypoint as
+legacy pages and served a deep link (``/paper?paper=...``) by running that file alone, without this
+entrypoint's navigation, layout and styles.
 """
 
 from __future__ import annotations
@@ -29,16 +32,16 @@ st.html(
 
 pages = st.navigation(
     {
-        "Ask": [st.Page("pages/ask.py", title="Ask", url_path="ask", default=True)],
+        "Ask": [st.Page("views/ask.py", title="Ask", url_path="ask", default=True)],
         "Explore": [
-            st.Page("pages/concept.py", title="Concepts", url_path="concept"),
-            st.Page("pages/paper.py", title="Papers", url_path="paper"),
-            st.Page("pages/author.py", title="Authors", url_path="author"),
-            st.Page("pages/matrix.py", title="Method × topic", url_path="matrix"),
+            st.Page("views/concept.py", title="Concepts", url_path="concept"),
+            st.Page("views/paper.py", title="Papers", url_path="paper"),
+            st.Page("views/author.py", title="Authors", url_path="author"),
+            st.Page("views/matrix.py", title="Method × topic", url_path="matrix"),
         ],
         "Power users": [
-            st.Page("pages/console.py", title="Cypher console", url_path="console"),
-            st.Page("pages/status.py", title="Status", url_path="status"),
+            st.Page("views/console.py", title="Cypher console", url_path="console"),
+            st.Page("views/status.py", title="Status", url_path="status"),
         ],
     }
 )

@@ -271,7 +271,7 @@ def test_status_page_shows_key_present_not_its_value(
     monkeypatch.setenv("NEO4J_PASSWORD", SECRET_PW)
 
     def page() -> None:
-        from hepgraph.ui.pages import status
+        from hepgraph.ui.views import status
 
         status.render()
 

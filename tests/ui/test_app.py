@@ -57,7 +57,7 @@ def _app() -> AppTest:
 
 def _open(page: str) -> AppTest:
     at = _app()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -246,7 +246,7 @@ def test_author_page_lists_papers_coauthors_and_methods(app_env: Path) -> None:
     author = min(wrote, key=lambda a: (-len(wrote[a]), a))
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
     at.run()
-    at.switch_page("pages/author.py")
+    at.switch_page("views/author.py")
     at.query_params["author"] = author
     at.run()
     assert not at.exception, at.exception
@@ -288,7 +288,7 @@ def test_a_matrix_cell_lists_its_papers_and_asks_about_the_pair(app_env: Path) -
     cell = max(index.method_topic_matrix(), key=lambda c: (c.papers, c.method_id))
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
     at.run()
-    at.switch_page("pages/matrix.py")
+    at.switch_page("views/matrix.py")
     at.query_params["cell"] = f"{cell.method_id}|{cell.topic_id}"
     at.run()
     assert not at.exception, at.exception

@@ -16,7 +16,7 @@ from hepgraph.pipeline.runtime import build_answerer
 from hepgraph.results import Subgraph, SubgraphEdge, SubgraphNode
 from hepgraph.settings import Settings
 from hepgraph.ui import charts, graph_layout
-from hepgraph.ui.pages.ask import EXAMPLES
+from hepgraph.ui.views.ask import EXAMPLES
 
 SIZES = [(charts.ASK_WIDTH, 520), (charts.CONSOLE_WIDTH, 440)]  # the Ask page and the console
 

@@ -11,7 +11,7 @@ from hepgraph.graph.explore import ConceptSummary, ExploreIndex
 from hepgraph.nodes import concept_node
 from hepgraph.ui import charts, resources, state
 from hepgraph.ui.markdown import md_text
-from hepgraph.ui.pages.common import ask_about, link_row, paper_link, settings, store_or_stop
+from hepgraph.ui.views.common import ask_about, link_row, paper_link, settings, store_or_stop
 
 TYPES = ["Method", "Task", "Topic", "Experiment", "Dataset", "Process"]
 

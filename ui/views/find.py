@@ -14,7 +14,7 @@ from hepgraph.ids import normalize_arxiv_id
 from hepgraph.store import PaperQuery
 from hepgraph.ui import state
 from hepgraph.ui.markdown import md_text
-from hepgraph.ui.pages.common import paper_link
+from hepgraph.ui.views.common import paper_link
 
 SEARCH_BOX = "find_box"
 # An identifier (arXiv new and old style, prefixed keys) is looked up when typed, never searched.

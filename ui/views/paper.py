@@ -11,7 +11,7 @@ from hepgraph.graph.explore import ExploreIndex, PaperPage
 from hepgraph.nodes import paper_node
 from hepgraph.ui import resources
 from hepgraph.ui.markdown import arxiv_url, md_text
-from hepgraph.ui.pages.common import (
+from hepgraph.ui.views.common import (
     ask_about,
     author_link,
     concept_link,
@@ -20,7 +20,7 @@ from hepgraph.ui.pages.common import (
     shown_id,
     store_or_stop,
 )
-from hepgraph.ui.pages.find import find_paper
+from hepgraph.ui.views.find import find_paper
 
 MAX_AUTHORS = 12
 

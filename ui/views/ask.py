@@ -16,7 +16,7 @@ from hepgraph.question import clean_question
 from hepgraph.results import Answer, Source, SubgraphNode
 from hepgraph.ui import charts, resources, state
 from hepgraph.ui.markdown import cited_markdown, md_text
-from hepgraph.ui.pages.common import PAPER_PAGE, author_link, concept_link, settings, store_or_stop
+from hepgraph.ui.views.common import PAPER_PAGE, author_link, concept_link, settings, store_or_stop
 
 EXAMPLES = (
     "Could training on adversarial examples hurt sensitivity to rare BSM signals?",

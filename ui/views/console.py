@@ -16,7 +16,7 @@ from hepgraph.graph import console
 from hepgraph.results import Subgraph, SubgraphNode
 from hepgraph.ui import charts, resources
 from hepgraph.ui.markdown import md_text
-from hepgraph.ui.pages.common import settings, store_or_stop
+from hepgraph.ui.views.common import settings, store_or_stop
 
 QUERY_BOX = "cypher"
 EXAMPLE_BOX = "cypher_example"

@@ -14,7 +14,7 @@ from hepgraph.graph.explore import ExploreIndex
 from hepgraph.nodes import concept_node
 from hepgraph.ui import resources, state
 from hepgraph.ui.markdown import md_text
-from hepgraph.ui.pages.common import ask_about, concept_link, paper_link, settings, store_or_stop
+from hepgraph.ui.views.common import ask_about, concept_link, paper_link, settings, store_or_stop
 
 CELL = "cell"  # the Vega-Lite selection parameter of a clicked cell
 MAX_PAPERS = 20

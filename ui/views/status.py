@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from hepgraph.ui import charts
-from hepgraph.ui.pages.common import settings, store_or_stop
+from hepgraph.ui.views.common import settings, store_or_stop
 
 
 def render() -> None:

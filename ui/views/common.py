@@ -17,11 +17,11 @@ from hepgraph.store import GraphStore
 from hepgraph.ui import resources, state
 from hepgraph.ui.markdown import md_text
 
-ASK_PAGE = "pages/ask.py"
-PAPER_PAGE = "pages/paper.py"
-CONCEPT_PAGE = "pages/concept.py"
-AUTHOR_PAGE = "pages/author.py"
-MATRIX_PAGE = "pages/matrix.py"
+ASK_PAGE = "views/ask.py"
+PAPER_PAGE = "views/paper.py"
+CONCEPT_PAGE = "views/concept.py"
+AUTHOR_PAGE = "views/author.py"
+MATRIX_PAGE = "views/matrix.py"
 _EXTERNAL = ("doi:", "inspire:", "ref:")  # keys of works known only by a DOI or citation key
 
 

@@ -15,7 +15,7 @@ from hepgraph.graph.explore import AuthorPage, ExploreIndex
 from hepgraph.nodes import author_node
 from hepgraph.ui import resources, state
 from hepgraph.ui.markdown import md_text
-from hepgraph.ui.pages.common import ask_about, link_row, paper_link, settings, store_or_stop
+from hepgraph.ui.views.common import ask_about, link_row, paper_link, settings, store_or_stop
 
 MAX_PAPERS = 30
 
