@@ -233,6 +233,18 @@ def test_click_through_ask_source_paper_concept_matrix_ask(page: Page, ui_url: s
     assert page.locator("a[href*='arxiv.org/abs/']").count() == 1, "arXiv is linked once, from the paper page"
     _full_shot(page, "paper")
 
+    # Results as you type (no Enter): words of the title and the first author's surname.
+    surname = main.locator("a[href*='author?author=']").first.inner_text().strip().split()[-1]
+    words = " ".join(w for w in re.findall(r"[A-Za-z]{5,}", title)[:2])
+    page.get_by_label("Find a paper", exact=True).and_(page.locator("input")).press_sequentially(
+        f"{surname} {words}", delay=60
+    )
+    page.get_by_text(re.compile(r"\d+ (best )?matches")).wait_for(timeout=120_000)
+    _settle(page)
+    found = main.locator("a[href*='paper?paper=']").all_inner_texts()
+    assert any(title in t for t in found), (surname, words, found[:3])
+    _full_shot(page, "search")
+
     author = main.locator("a[href*='author?author=']").first
     author_name = author.inner_text().strip()
     author.click()

@@ -67,7 +67,9 @@ def render() -> None:
         st.error(f"No author {md_text(repr(key))} in this graph. Open one from a paper page.")
         return
     st.header(md_text(page.name), anchor=False)
-    st.caption(f"{len(page.papers):,} papers in this graph · author key `{md_text(page.key)}`")
+    n = len(page.papers)
+    # A key is letters, digits and underscores: in a code span it needs no escaping, only no backticks.
+    st.caption(f"{n:,} paper{'s' * (n != 1)} in this graph · author key `{page.key.replace('`', '')}`")
     ask_about(f"What has {page.name} worked on?", [author_node(page.key)], key="ask_author")
     left, right = st.columns([3, 2], gap="large")
     with left:
