@@ -275,7 +275,14 @@ def test_status_page_shows_key_present_not_its_value(
 
         status.render()
 
-    at = AppTest.from_function(page, default_timeout=120).run()
+    import streamlit as st
+
+    # Settings are a process-wide cached resource: read this test's (with a key), and leave none behind.
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_function(page, default_timeout=120).run()
+    finally:
+        st.cache_resource.clear()
     assert not at.exception, at.exception
     rendered = " ".join(
         [t.value.to_string() for t in at.dataframe]
