@@ -55,6 +55,13 @@ SCHEMA_STATEMENTS: list[str] = [
     "CREATE FULLTEXT INDEX author_name IF NOT EXISTS FOR (a:Author) ON EACH [a.name]",
 ]
 
+# Index population runs in the background after CREATE INDEX; polled in short transactions, because one
+# long db.awaitIndexes call would outlive a server's transaction timeout on a large import.
+INDEX_STATES = (
+    "SHOW INDEXES YIELD name, state, populationPercent "
+    "RETURN name, state, populationPercent AS percent ORDER BY name"
+)
+
 
 def vector_index_statements(dim: int) -> list[str]:
     """The two vector index statements for embeddings of ``dim`` dimensions (a literal: see module doc)."""

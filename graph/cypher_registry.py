@@ -96,6 +96,7 @@ PARAMETERS: dict[str, dict] = {
     "STATS_NODES": {},
     "STATS_EDGES": {},
     "WIPE_BATCH": {"limit": 10000},
+    "INDEX_STATES": {},
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -81,6 +82,7 @@ class Neo4jStore:
         embedding_model: str = "",
         embedding_dim: int = 384,
         read_only: bool = False,
+        index_wait_s: int = 3600,
     ) -> None:
         if batch_size < 1:
             msg = f"neo4j batch size {batch_size} must be at least 1: set HEPGRAPH_NEO4J_BATCH_SIZE"
@@ -93,6 +95,7 @@ class Neo4jStore:
         self.embedding_model = embedding_model
         self.embedding_dim = embedding_dim
         self.read_only = read_only
+        self.index_wait_s = index_wait_s
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r})"
@@ -122,6 +125,7 @@ class Neo4jStore:
             embedding_model=settings.embedding_model,
             embedding_dim=embedding_dim,
             read_only=read_only,
+            index_wait_s=settings.neo4j_index_wait_s,
         )
 
     # -- plumbing ---------------------------------------------------------------------------------------
@@ -157,11 +161,41 @@ class Neo4jStore:
             after = max(row[key] for row in page if row[key] is not None)
 
     def ensure_schema(self) -> None:
-        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS)."""
+        """Constraints on every node key, range, full-text and vector indexes (all IF NOT EXISTS), online."""
         if self.read_only:
             return
         for statement in [*q.SCHEMA_STATEMENTS, *q.vector_index_statements(self.embedding_dim)]:
             self._write(lambda tx, s=statement: tx.run(s).consume())
+        self._await_indexes()
+
+    def _await_indexes(self) -> None:
+        """Return once every index is ONLINE.
+
+        On a filled database (a neo4j-admin import) they populate in the background, and a question asked
+        before that would fail.
+        """
+        deadline = time.monotonic() + self.index_wait_s
+        while True:
+            states = self._read(q.INDEX_STATES)
+            failed = [r["name"] for r in states if r["state"] == "FAILED"]
+            if failed:
+                msg = (
+                    f"Neo4j at {self.uri} could not build the index(es) {', '.join(failed)}: see the "
+                    "server's log, drop them (DROP INDEX name), then run `hepgraph --backend neo4j schema`"
+                )
+                raise GraphStoreError(msg)
+            waiting = {r["name"]: r["percent"] for r in states if r["state"] != "ONLINE"}
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                msg = (
+                    f"Neo4j at {self.uri} is still filling indexes after {self.index_wait_s} s "
+                    f"({', '.join(f'{n} {p:.0f}%' for n, p in sorted(waiting.items()))}): run "
+                    "`hepgraph --backend neo4j schema` again later, or raise HEPGRAPH_NEO4J_INDEX_WAIT_S"
+                )
+                raise GraphStoreError(msg)
+            logger.info("waiting for Neo4j indexes: %s", waiting)
+            time.sleep(2.0)
 
     def wipe(self, *, confirm: str) -> None:
         """Delete every node (the Neo4j test suite's clean slate); ``confirm`` must name the database."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -189,7 +190,16 @@ def wrap_error(err: Exception, uri: str, user: str = "") -> GraphStoreError:
             f"NEO4J_URI {uri!r} is not a Neo4j URI ({err}): use neo4j://host:7687 or neo4j+s://..."
         )
     message = getattr(err, "message", None) or str(err)
+    missing = _MISSING_INDEX.search(message)
+    if missing:
+        return GraphStoreError(
+            f"Neo4j at {uri} has no {missing['kind']} index {missing['name']!r} (a neo4j-admin import "
+            "creates no index): create them once with `hepgraph --backend neo4j schema`"
+        )
     return GraphStoreError(f"Neo4j at {uri} failed: {message}")
+
+
+_MISSING_INDEX = re.compile(r"There is no such (?P<kind>\w+) schema index: (?P<name>\S+)")
 
 
 # -- record upsert and link replacement, inside one transaction each -------------------------------------

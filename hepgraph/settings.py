@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     neo4j_max_retry_s: float = Field(
         30.0, ge=0, description="Seconds a Neo4j write batch is retried on transient errors."
     )
+    neo4j_index_wait_s: int = Field(
+        3600,
+        gt=0,
+        description="Seconds `schema` waits for Neo4j to fill its indexes (minutes at 1M papers).",
+    )
     console_row_limit: int = Field(
         500, gt=0, description="Maximum rows the read-only Cypher console returns."
     )

@@ -13,6 +13,7 @@ from typing import Any
 from hepgraph.batching import batched
 from hepgraph.graph.neo4j_rows import link_row
 from hepgraph.models import Concept, Paper
+from hepgraph.pipeline.concepts import concept_hash
 from hepgraph.store import GraphStore
 
 _CHUNK = 1000
@@ -97,6 +98,12 @@ def write_concepts(store: GraphStore, row: Row) -> dict[str, Concept]:
             if parent in concepts:  # a parent outside the store would be an edge to no node
                 row("rels_is_a.csv", [c.id, parent, "IS_A"])
     return concepts
+
+
+def write_concept_vectors(store: GraphStore, model: str, concepts: Iterable[Concept], row: Row) -> None:
+    """Write the cached concept vectors, as `push` copies them, so a read-only client need not embed them."""
+    for text_hash, vec in sorted(store.get_embeddings(model, [concept_hash(c) for c in concepts]).items()):
+        row("nodes_embeddings.csv", [f"{model}|{text_hash}", "Embedding", model, text_hash, _floats(vec)])
 
 
 def write_links(store: GraphStore, papers: set[str], concepts: dict[str, Concept], row: Row) -> None:
@@ -192,6 +199,7 @@ def export_neo4j_admin(store: GraphStore, out: Path, *, model: str, tick: Tick) 
         papers = _write_papers(store, model, row, tick)
         tick("citations", write_citations(store, papers, row))
         concepts = write_concepts(store, row)
+        write_concept_vectors(store, model, concepts.values(), row)
         write_links(store, papers, concepts, row)
         for s in store.iter_similar():
             row("rels_similar.csv", [s.a, s.b, "SIMILAR", s.score])

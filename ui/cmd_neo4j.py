@@ -1,4 +1,4 @@
-"""`hepgraph push --to neo4j` and `hepgraph export --format neo4j-admin`: the embedded graph into Neo4j.
+"""`hepgraph push --to neo4j`, `export --format neo4j-admin` and `schema`: the embedded graph into Neo4j.
 
 ``push`` copies through the GraphStore Protocol (batched, idempotent: re-running it changes nothing);
 ``export`` writes the CSV files of ``neo4j-admin database import full``, the documented route for
@@ -7,6 +7,7 @@ millions of nodes, and prints the exact import command.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -113,13 +114,31 @@ def export(
     stdout = Console()
     stdout.print(table)
     stdout.print(
-        "Import into a stopped Neo4j (the database is replaced), then start it and run any "
-        "`hepgraph --backend neo4j` command once to create constraints and indexes:"
+        "Import into a stopped Neo4j (the database is replaced), then start it and run "
+        "`hepgraph --backend neo4j schema` once to create constraints and indexes:"
     )
     stdout.print(import_command(out, settings.neo4j_database), markup=False, highlight=False, soft_wrap=True)
 
 
+def schema(ctx: typer.Context) -> None:
+    """Create the store's constraints and indexes and wait until they are online (after an import)."""
+    settings: Settings = ctx.obj
+    start = time.perf_counter()
+    try:
+        store = open_store(settings)
+        store.ensure_schema()
+        store.close()
+    except HepGraphError as err:
+        raise fail(err) from err
+    Console().print(
+        f"constraints and indexes online on {store.location} ({time.perf_counter() - start:.1f} s)",
+        markup=False,
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add `push` and `export` to the CLI."""
+    """Add `push`, `export` and `schema` to the CLI."""
     app.command("push")(push)
     app.command("export")(export)
+    app.command("schema")(schema)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.models import Citation, ExternalWork
+from hepgraph.pipeline.concepts import concept_hash
 from hepgraph.pipeline.neo4j_admin import FILES
 from hepgraph.ui.cli import app
 
@@ -96,6 +97,10 @@ def test_export_writes_admin_import_files(home: Path, tmp_path: Path) -> None:
     assert links and len(cites) == 3 and counted > len(links)
     _, works = _read(out / "nodes_works.csv")
     assert {r[0]: r[1] for r in works} == {"hep-ph/9709356": "Work", "hep-th/9601001": "Work;ExternalWork"}
+    # The vector cache goes along whole, concept vectors included, as `push` copies it: a bulk-imported
+    # store must not embed the vocabulary again at every client start.
+    _, cached = _read(out / "nodes_embeddings.csv")
+    assert len(cached) == _cached_vectors(home) and len({r[0] for r in cached}) == len(cached)
 
 
 def test_push_to_unreachable_neo4j_is_one_clear_error(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,6 +177,16 @@ def test_the_printed_import_command_loads_the_same_graph(
         os.environ.update(served)  # the CLI reads NEO4J_* from the environment
         try:
             assert _stats(home, "--backend", "neo4j") == _stats(home)
+            # The importer creates no index: a question must say which command creates them, and after
+            # that command the same question is answered from the database's own indexes.
+            question = ["--home", str(home), "--backend", "neo4j", "search", "jet tagging", "--json"]
+            before = runner.invoke(app, question)
+            assert before.exit_code != 0 and "hepgraph --backend neo4j schema" in before.output, before.output
+            made = runner.invoke(app, ["--home", str(home), "--backend", "neo4j", "schema"])
+            assert made.exit_code == 0 and "online" in made.output, made.output
+            after = runner.invoke(app, question)
+            assert after.exit_code == 0, after.output
+            assert json.loads(after.output)["results"], after.output
             from hepgraph.graph.neo4j import Neo4jStore
             from hepgraph.settings import Settings
 
@@ -183,13 +198,14 @@ def test_the_printed_import_command_loads_the_same_graph(
             source = EmbeddedStore(home / "hepgraph.sqlite", read_only=True)
             model = Settings().embedding_model
             hashes = [p.text_hash() for p in source.iter_papers()]
+            hashes += [concept_hash(c) for c in source.iter_concepts()]
             want, got = source.get_embeddings(model, hashes), target.get_embeddings(model, hashes)
             target.close()
             source.close()
         finally:
             for key in served:
                 os.environ.pop(key, None)
-        assert sorted(got) == sorted(want) and len(want) == 12
+        assert sorted(got) == sorted(want) and len(want) == _cached_vectors(home) > 12
         assert all((got[h] == want[h]).all() for h in want)  # nine digits give back the same float32
     finally:
         _server("stop", env=env)
@@ -197,8 +213,6 @@ def test_the_printed_import_command_loads_the_same_graph(
 
 def _cached_vectors(home: Path) -> int:
     """Paper and concept vectors the embedded store at ``home`` holds: what a push copies."""
-    from hepgraph.graph.embedded import EmbeddedStore
-    from hepgraph.pipeline.concepts import concept_hash
     from hepgraph.settings import Settings
 
     store = EmbeddedStore(home / "hepgraph.sqlite", read_only=True)

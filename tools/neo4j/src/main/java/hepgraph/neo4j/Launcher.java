@@ -19,6 +19,7 @@ import org.neo4j.configuration.connectors.ConnectorPortRegister;
 import org.neo4j.configuration.connectors.ConnectorType;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.connectors.HttpsConnector;
+import org.neo4j.io.ByteUnit;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
@@ -46,6 +47,8 @@ public final class Launcher {
     public static void main(String[] args) throws Exception {
         Path home = null;
         Path plugins = null;
+        // Small by default: a test database holds a few thousand nodes, and CI has 2 cores / 24 GiB.
+        long pageCache = 128L * 1024 * 1024;
         int port = parsePort(System.getenv().getOrDefault("NEO4J_BOLT_PORT", "7687"));
         String password = System.getenv("NEO4J_PASSWORD");
         for (int i = 0; i < args.length; i++) {
@@ -55,8 +58,9 @@ public final class Launcher {
                 case "--port" -> port = parsePort(require(args[i], value));
                 case "--password" -> password = require(args[i], value);
                 case "--plugins" -> plugins = Path.of(require(args[i], value)).toAbsolutePath();
+                case "--pagecache" -> pageCache = ByteUnit.parse(require(args[i], value));
                 default -> fail("unknown argument " + args[i]
-                        + " (usage: --home DIR [--port N] [--password PW] [--plugins DIR])");
+                        + " (usage: --home DIR [--port N] [--password PW] [--plugins DIR] [--pagecache SIZE])");
             }
             i++;
         }
@@ -86,8 +90,7 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 // The usage-data collector phones home; this machine must not talk to outside hosts.
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
-                // Small caches: a test database holds a few thousand nodes, and CI has 2 cores / 24 GiB.
-                .setConfig(GraphDatabaseSettings.pagecache_memory, 128L * 1024 * 1024)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pageCache)
                 // A runaway query in a test should fail, not hang CI.
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(5))
                 // Netty's default 5 s quiet period, paid twice, made every stop take ~11 s; a
