@@ -59,6 +59,8 @@ class FollowupMaker:
                 # Walk this kind's list from `rank` to its first new candidate of a hop not yet shown.
                 for cand in candidates[rank:]:
                     key = tuple(sorted(cand.from_nodes))
+                    if cand.question == retrieval.query:  # never offer the question just asked
+                        continue
                     if key not in seen and (rank > 0 or cand.hop not in taken):
                         seen.add(key)
                         out.append(cand)
@@ -163,7 +165,10 @@ def _top_source(ctx: _Context) -> list[Followup]:
             weight = similar.get if hop == "paper ~ similar" else linked
             near = _neighbours(keys, ctx.source_keys, lambda k, w=weight: w(k) or 0.0)
             if near:
-                nodes = [paper_node(top.key)] + [paper_node(k) for k in near]
+                # The similar hop asks for *other* papers: seeding the walk at the named paper too would
+                # rank it first and offer the same question again (issue 18).
+                start = [] if hop == "paper ~ similar" else [paper_node(top.key)]
+                nodes = start + [paper_node(k) for k in near]
                 out.append(Followup(question=question, from_nodes=nodes, hop=hop))
                 break
     return out

@@ -145,7 +145,7 @@ def _rss_bytes(pid: int) -> int:
 
 
 def _explain(query: str, error: str, timeout_s: float) -> str:
-    """The engine's error as one line, with what to write instead where we know it."""
+    """The engine's error as one line that starts with what to write instead, where we know it."""
     lowered_error = error.lower()
     if "interrupted" in lowered_error or "timeout" in lowered_error:
         return ran_past(timeout_s)
@@ -153,12 +153,50 @@ def _explain(query: str, error: str, timeout_s: float) -> str:
         return f"the console query needs more memory than the console allows and was stopped ({error[:160]})"
     if "read-only" in lowered_error:
         return f"the console is read-only: the engine refused the query ({error[:160]})"
-    hints = [hint for pattern, hint in _HINTS if re.search(pattern, query, flags=re.I)]
+    hints = shape_hints(query, error) + [
+        hint for pattern, hint in _HINTS if re.search(pattern, query, flags=re.I)
+    ]
     if not hints:  # a typo or a construct we have no rewrite for: point at the schema and dialect
         hints = [
             "check it against the tables and dialect in the console's note (or `hepgraph cypher --help`)"
         ]
-    return "; ".join([f"the embedded console cannot run this query: {error[:300]}", *hints])
+    return f"the embedded console cannot run this query: {'; '.join(hints)} (the engine said: {error[:300]})"
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def shape_hints(query: str, error: str) -> list[str]:
+    """What to write for the mistakes a parser reports only by position: brackets, clause order, names.
+
+    >>> shape_hints("MATCH (p:Paper RETURN p", "")
+    ["the '(' at character 7 is never closed: add its ')'"]
+    >>> shape_hints("MATCH (p) RETURN p LIMIT 3 ORDER BY p.key", "")
+    ['write ORDER BY before SKIP and LIMIT: ... RETURN x ORDER BY x LIMIT 10']
+    """
+    hints = []
+    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), query)  # brackets inside strings do not count
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch in _PAIRS:
+            stack.append((ch, i))
+        elif ch in _PAIRS.values():
+            if not stack or _PAIRS[stack[-1][0]] != ch:
+                hints.append(f"the '{ch}' at character {i + 1} closes nothing: remove it or open it earlier")
+                break
+            stack.pop()
+    else:
+        if stack:
+            ch, i = stack[-1]
+            hints.append(f"the '{ch}' at character {i + 1} is never closed: add its '{_PAIRS[ch]}'")
+    if re.search(r"\b(LIMIT|SKIP)\b.*\bORDER\s+BY\b", text, flags=re.I | re.S):
+        hints.append("write ORDER BY before SKIP and LIMIT: ... RETURN x ORDER BY x LIMIT 10")
+    missing = re.search(r"Cannot find property (\w+) for (\w+)", error)
+    if missing:
+        prop, var = missing.groups()
+        hints.append(f"{var} has no property '{prop}': the note above lists each table's properties")
+    return hints
 
 
 _LOCK = threading.Lock()

@@ -50,6 +50,9 @@ SCHEMA_STATEMENTS: list[str] = [
     "CREATE INDEX paperid_key IF NOT EXISTS FOR (i:PaperId) ON (i.key)",
     "CREATE INDEX stage_stage IF NOT EXISTS FOR (s:Stage) ON (s.stage)",
     "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (p:Paper) ON EACH [p.title_text, p.abstract_text]",
+    # Finding a paper by what a reader remembers: its title words, an author's name.
+    "CREATE FULLTEXT INDEX paper_title IF NOT EXISTS FOR (p:Paper) ON EACH [p.title_text]",
+    "CREATE FULLTEXT INDEX author_name IF NOT EXISTS FOR (a:Author) ON EACH [a.name]",
 ]
 
 # Index population runs in the background after CREATE INDEX; polled in short transactions, because one
@@ -263,6 +266,23 @@ TEXT_SEEDS = (
     "CALL db.index.fulltext.queryNodes('paper_text', $text, {limit: $k}) YIELD node, score "
     "RETURN node.key AS key, score ORDER BY score DESC, key"
 )
+# Paper search (GraphData.find_papers): title and author-name hits summed per paper, so a paper matching
+# more of the words ranks higher; a null year or an empty category list switches that filter off.
+_FIND_FILTER = (
+    "WHERE ($year_from IS NULL OR toInteger(left(p.date, 4)) >= $year_from) "
+    "AND ($year_to IS NULL OR toInteger(left(p.date, 4)) <= $year_to) "
+    "AND (size($categories) = 0 OR any(c IN p.categories WHERE c IN $categories)) "
+)
+FIND_PAPERS = (
+    "CALL () { "
+    "CALL db.index.fulltext.queryNodes('paper_title', $text) YIELD node, score "
+    "RETURN node AS p, 2.0 * score AS s "
+    "UNION ALL "
+    "CALL db.index.fulltext.queryNodes('author_name', $text) YIELD node, score "
+    "MATCH (node)-[:WROTE]->(p:Paper) RETURN p, score AS s } "
+    "WITH p, sum(s) AS score " + _FIND_FILTER + "RETURN p.key AS key ORDER BY score DESC, key LIMIT $limit"
+)
+FIND_NEWEST = "MATCH (p:Paper) " + _FIND_FILTER + "RETURN p.key AS key ORDER BY p.date DESC, key LIMIT $limit"
 PAPER_VECTORS = "UNWIND $keys AS k MATCH (p:Paper {key: k}) RETURN p.key AS key, p.embedding AS vector"
 # One round trip: the seed papers, up to $per_paper CITES/SIMILAR neighbours of each, and the $per_concept
 # papers that mention each linked concept most; every paper with its links, the keys it cites and is

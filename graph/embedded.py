@@ -20,10 +20,11 @@ import numpy as np
 from hepgraph.errors import GraphStoreError, StoreMissingError
 from hepgraph.graph import sqlite_schema as sq
 from hepgraph.graph.console_embedded import EMBEDDED_NOTE, console_answer
+from hepgraph.graph.paper_find import PaperFinder
 from hepgraph.graph.sqlite_rows import link_from_row, link_row, paper_from_row
 from hepgraph.graph.sqlite_upsert import select_in, upsert_records
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
-from hepgraph.store import ConsoleAnswer, StoreStats, WriteReport
+from hepgraph.store import ConsoleAnswer, PaperQuery, StoreStats, WriteReport
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class EmbeddedStore:
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # one connection shared by UI threads
         self._hash_cache: tuple[str, str] | None = None
+        self._finder: tuple[str, PaperFinder] | None = None  # built on the first search, per index hash
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({str(self.path)!r}, read_only={self.read_only})"
@@ -285,6 +287,15 @@ class EmbeddedStore:
         """(author key, paper key) pairs: the WROTE edges, by paper then author position."""
         rows = self._query("SELECT author_key, paper_key FROM wrote ORDER BY paper_key, position")
         yield from ((author, paper) for author, paper in rows)
+
+    def find_papers(self, query: PaperQuery, *, limit: int = 20) -> list[str]:
+        """Paper keys matching ``query``, best first: an in-memory FTS5 index (graph/paper_find.py)."""
+        current = self.index_hash()
+        with self._lock:
+            if self._finder is None or self._finder[0] != current:
+                self._finder = (current, PaperFinder(self.iter_papers()))
+            finder = self._finder[1]
+        return finder.find(query, limit=limit)
 
     def author_names(self, keys: Sequence[str]) -> dict[str, str]:
         """Display names of authors by key (the spelling most of their papers use; see refresh_authors)."""

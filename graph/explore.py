@@ -57,6 +57,29 @@ class MatrixCell(_Model):
     method: str
     topic: str
     papers: int
+    method_id: str = ""
+    topic_id: str = ""
+
+
+class AuthorPage(_Model):
+    """What the author page shows: papers, co-authors and the methods used, year by year."""
+
+    key: str
+    name: str
+    papers: list[str] = Field(description="paper keys, newest first")
+    coauthors: list[tuple[str, str, int]] = Field(description="(author key, name, shared papers), most first")
+    methods_by_year: dict[int, list[tuple[str, int]]] = Field(
+        description="year -> (method concept id, papers that year), most used first"
+    )
+
+
+class Facets(_Model):
+    """What the paper search can filter on: the years and arXiv categories the store holds."""
+
+    first_year: int
+    last_year: int
+    categories: list[str] = Field(description="most used first")
+    category_counts: dict[str, int]
 
 
 class ExploreIndex:
@@ -64,6 +87,7 @@ class ExploreIndex:
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
+        self._facets: Facets | None = None
         self.concepts: dict[str, Concept] = {c.id: c for c in store.iter_concepts()}
         self.papers_of: dict[str, Counter[str]] = defaultdict(Counter)
         self.concepts_of: dict[str, set[str]] = defaultdict(set)
@@ -83,6 +107,29 @@ class ExploreIndex:
         for concept in self.concepts.values():
             for parent in concept.parents:
                 self.children[parent].append(concept.id)
+        self.papers_by: dict[str, set[str]] = defaultdict(set)
+        self.authors_of: dict[str, list[str]] = defaultdict(list)
+        for author, paper in store.iter_authorship():
+            self.papers_by[author].add(paper)
+            self.authors_of[paper].append(author)
+
+    def facets(self) -> Facets:
+        """Years and categories of the store's papers (read once, on first use)."""
+        if self._facets is None:
+            years: set[int] = set()
+            cats: Counter[str] = Counter()
+            for paper in self.store.iter_papers():
+                if paper.year:
+                    years.add(paper.year)
+                cats.update(paper.categories)
+            ordered = [c for c, _ in sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))]
+            self._facets = Facets(
+                first_year=min(years, default=0),
+                last_year=max(years, default=0),
+                categories=ordered,
+                category_counts=dict(cats),
+            )
+        return self._facets
 
     def summary(self, concept_id: str) -> ConceptSummary:
         """Name, type and paper count of one concept."""
@@ -142,6 +189,40 @@ class ExploreIndex:
             cited_by=sorted(self.cited_by.get(key, []))[: top * 5],
         )
 
+    def author_page(self, author: str, *, top: int = 20) -> AuthorPage | None:
+        """An author's papers (newest first), co-authors by shared papers, and methods per year."""
+        keys = self.papers_by.get(author)
+        if not keys:
+            return None
+        papers = self.store.get_papers(sorted(keys))
+        papers.sort(key=lambda p: (-(p.year or 0), p.key))
+        co: Counter[str] = Counter()
+        for key in keys:
+            co.update(set(self.authors_of.get(key, ())) - {author})
+        ranked = sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        names = self.store.author_names([author, *(k for k, _ in ranked)])
+        per_year: dict[int, Counter[str]] = defaultdict(Counter)
+        for paper in papers:
+            for cid in self.concepts_of.get(paper.key, ()):
+                if paper.year and cid in self.concepts and self.concepts[cid].type == "Method":
+                    per_year[paper.year][cid] += 1
+        return AuthorPage(
+            key=author,
+            name=names.get(author, author),
+            papers=[p.key for p in papers],
+            coauthors=[(k, names.get(k, k), n) for k, n in ranked],
+            methods_by_year={
+                y: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for y, c in sorted(per_year.items())
+            },
+        )
+
+    def papers_linking(self, *concept_ids: str) -> list[str]:
+        """Keys of the papers that link every given concept, most mentions first."""
+        sets = [set(self.papers_of.get(cid, ())) for cid in concept_ids]
+        both = set.intersection(*sets) if sets else set()
+        weight = {k: sum(self.papers_of[cid][k] for cid in concept_ids) for k in both}
+        return sorted(both, key=lambda k: (-weight[k], k))
+
     def method_topic_matrix(self, *, methods: int = 15, topics: int = 12) -> list[MatrixCell]:
         """Paper counts for the most linked methods x topics, including the empty cells."""
         top_methods = [s.id for s in self.linked_concepts(types=["Method"])[:methods]]
@@ -151,5 +232,13 @@ class ExploreIndex:
             m_papers = set(self.papers_of[m])
             for t in top_topics:
                 n = len(m_papers & set(self.papers_of[t]))
-                cells.append(MatrixCell(method=self.concepts[m].name, topic=self.concepts[t].name, papers=n))
+                cells.append(
+                    MatrixCell(
+                        method=self.concepts[m].name,
+                        topic=self.concepts[t].name,
+                        papers=n,
+                        method_id=m,
+                        topic_id=t,
+                    )
+                )
         return cells

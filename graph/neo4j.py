@@ -30,7 +30,7 @@ from hepgraph.graph.neo4j_results import from_neo4j
 from hepgraph.merge import record_identity
 from hepgraph.models import Citation, Concept, ConceptLink, ExternalWork, Paper, PaperRecord, SimilarEdge
 from hepgraph.settings import Settings
-from hepgraph.store import ConsoleAnswer, GraphSlice, StoreStats, WriteReport
+from hepgraph.store import ConsoleAnswer, GraphSlice, PaperQuery, StoreStats, WriteReport
 
 logger = logging.getLogger(__name__)
 
@@ -359,6 +359,21 @@ class Neo4jStore:
         for row in self._pages(q.ITER_AUTHORSHIP, "paper_key", self.batch_size):
             if row["author_key"] is not None:
                 yield row["author_key"], row["paper_key"]
+
+    def find_papers(self, query: PaperQuery, *, limit: int = 20) -> list[str]:
+        """Paper keys matching ``query``, best first: the paper_title and author_name full-text indexes."""
+        words = query.words()
+        params = {
+            "year_from": query.year_from,
+            "year_to": query.year_to,
+            "categories": list(query.categories),
+            "limit": limit,
+        }
+        if not words:
+            return [r["key"] for r in self._read(q.FIND_NEWEST, **params)]
+        # Letters and digits only, each a prefix term: nothing a reader types is read as Lucene syntax.
+        text = " OR ".join(f"{w}*" for w in words)
+        return [r["key"] for r in self._read(q.FIND_PAPERS, text=text, **params)]
 
     def author_names(self, keys: Sequence[str]) -> dict[str, str]:
         """Display names of authors by key (the spelling most of their papers use; see refresh_authors)."""

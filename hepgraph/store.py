@@ -17,6 +17,7 @@ is searched inside the database, so the client never holds its whole graph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -83,6 +84,25 @@ class ConsoleAnswer(BaseModel):
     truncated: bool = False
     nodes: list[SubgraphNode] = Field(default_factory=list)
     edges: list[SubgraphEdge] = Field(default_factory=list)
+
+
+class PaperQuery(BaseModel):
+    """What a reader remembers of a paper: words of its title or an author's name, years, categories."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field("", description="title words and/or author names; the last word may be a prefix")
+    year_from: int | None = None
+    year_to: int | None = None
+    categories: tuple[str, ...] = Field((), description="arXiv categories; a paper listing any matches")
+
+    def words(self) -> list[str]:
+        """The query's words, lower-cased letters and digits only (nothing is read as query syntax).
+
+        >>> PaperQuery(text="Rothen: white-box (adversarial)").words()
+        ['rothen', 'white', 'box', 'adversarial']
+        """
+        return [w for w in re.findall(r"[^\W_]+", self.text.lower()) if w]
 
 
 @runtime_checkable
@@ -152,6 +172,14 @@ class GraphData(Protocol):
 
     def iter_similar(self) -> Iterator[SimilarEdge]:
         """Every SIMILAR edge."""
+        ...
+
+    def find_papers(self, query: PaperQuery, *, limit: int = 20) -> list[str]:
+        """Paper keys matching ``query``, best first, by the store's full-text index.
+
+        Each word is matched as a prefix in titles and author names, and a paper matching more of them
+        ranks higher; years and categories filter. With no words, the newest papers the filters allow.
+        """
         ...
 
     def iter_authorship(self) -> Iterator[tuple[str, str]]:

@@ -1,7 +1,10 @@
 """The Streamlit entrypoint: `hepgraph ui` runs `streamlit run` on this file.
 
-Pages are files (``st.Page("pages/x.py")``) rather than callables so that `AppTest.switch_page` can open
+Pages are files (``st.Page("views/x.py")``) rather than callables so that `AppTest.switch_page` can open
 each of them in tests; each file's ``render()`` runs when `st.navigation` executes it as ``__main__``.
+The folder is ``views/``, not ``pages/``: Streamlit treats a ``pages/`` folder beside the entrypoint as
+legacy pages and served a deep link (``/paper?paper=...``) by running that file alone, without this
+entrypoint's navigation, layout and styles.
 """
 
 from __future__ import annotations
@@ -15,17 +18,30 @@ from hepgraph.ui import resources
 # and the app must make no request beyond localhost (the browser test checks it).
 st.set_page_config(page_title="hepgraph · ask the HEP literature", layout="wide")
 
+# In-app links (st.page_link) name papers by their full titles: let them wrap instead of cutting them
+# off, colour them as links so a reader sees what can be clicked, and draw a link to another paper on a
+# paper's page like any other link (Streamlit highlights links to the current page). Style only.
+st.html(
+    "<style>"
+    "[data-testid='stPageLink'] p {white-space: normal !important; overflow: visible !important;"
+    " text-overflow: clip !important; color: #1f5fa8; font-weight: 400 !important;}"
+    "[data-testid='stPageLink-NavLink'] {height: auto !important; background-color: transparent !important;"
+    " padding: 0.05rem 0.25rem !important;}"
+    "</style>"
+)
+
 pages = st.navigation(
     {
-        "Ask": [st.Page("pages/ask.py", title="Ask", url_path="ask", default=True)],
+        "Ask": [st.Page("views/ask.py", title="Ask", url_path="ask", default=True)],
         "Explore": [
-            st.Page("pages/concept.py", title="Concepts", url_path="concept"),
-            st.Page("pages/paper.py", title="Papers", url_path="paper"),
-            st.Page("pages/matrix.py", title="Method × topic", url_path="matrix"),
+            st.Page("views/concept.py", title="Concepts", url_path="concept"),
+            st.Page("views/paper.py", title="Papers", url_path="paper"),
+            st.Page("views/author.py", title="Authors", url_path="author"),
+            st.Page("views/matrix.py", title="Method × topic", url_path="matrix"),
         ],
         "Power users": [
-            st.Page("pages/console.py", title="Cypher console", url_path="console"),
-            st.Page("pages/status.py", title="Status", url_path="status"),
+            st.Page("views/console.py", title="Cypher console", url_path="console"),
+            st.Page("views/status.py", title="Status", url_path="status"),
         ],
     }
 )

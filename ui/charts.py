@@ -6,11 +6,13 @@ test checks that the page makes no request beyond localhost.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import altair as alt
-import networkx as nx
 import pandas as pd
 
 from hepgraph.results import Subgraph, SubgraphEdge, SubgraphNode
+from hepgraph.ui import graph_layout
 
 # Legend entries in reading order; colours from the Tableau-10 scheme Vega-Lite users already know.
 KIND_COLOURS = {
@@ -26,37 +28,42 @@ KIND_COLOURS = {
     "author": "#bab0ac",
     "question": "#222222",
 }
+ASK_WIDTH = 560  # the Ask page's subgraph, in its right-hand column
+CONSOLE_WIDTH = 860  # the console's graph tab, full width
 SELECTION = "node"  # the Vega-Lite selection parameter st.altair_chart(on_select=...) reports
+# One edge style everywhere: a paper's link to a concept (or an author, or a concept's IS_A) is solid; a
+# paper-to-paper edge (similar, cites) is dashed, whether or not it carries a sentence.
+PAPER_TO_PAPER = frozenset({"SIMILAR", "CITES"})
+EDGE_STYLES = {"link": [1, 0], "similar / cites": [4, 3]}
 _EVIDENCE_CHARS = 220
 
 
-def node_kind(node: SubgraphNode) -> str:
-    """The legend entry of a node: sources (papers with a score) stand apart from papers they brought in."""
+def node_kind(node: SubgraphNode, sources: Collection[str] = ()) -> str:
+    """The legend entry of a node: the answer's sources stand apart from papers they brought in.
+
+    ``sources`` are the node ids of the answer's sources; without them, a paper with a score is a source.
+    """
     if node.type == "paper":
-        return "source paper" if node.score is not None else "other paper"
+        is_source = node.id in sources if sources else node.score is not None
+        return "source paper" if is_source else "other paper"
     return node.type if node.type in KIND_COLOURS else "concept"
+
+
+def edge_style(rel: str) -> str:
+    """The line an edge is drawn with (a key of EDGE_STYLES), from its type alone."""
+    return "similar / cites" if rel.upper() in PAPER_TO_PAPER else "link"
 
 
 def short_label(node: SubgraphNode) -> str:
     """What is written next to a node: arXiv id for papers (titles are too long), names for concepts."""
     if node.type == "paper":
         return node.id.split(":", 1)[-1]
-    return node.label if len(node.label) <= 28 else node.label[:27] + "…"
+    limit = graph_layout.MAX_LABEL
+    return node.label if len(node.label) <= limit else node.label[: limit - 1] + "…"
 
 
 def _clip(text: str, n: int = _EVIDENCE_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
-def layout(subgraph: Subgraph, *, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Deterministic spring layout of the subgraph's nodes (same answer, same picture)."""
-    g = nx.Graph()
-    g.add_nodes_from(n.id for n in subgraph.nodes)
-    g.add_edges_from((e.source, e.target) for e in subgraph.edges if e.source in g and e.target in g)
-    if not g:
-        return {}
-    pos = nx.spring_layout(g, seed=seed, k=2.2 / max(len(g), 1) ** 0.5, iterations=100)
-    return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
 
 
 def node_edges(subgraph: Subgraph, node_id: str) -> list[SubgraphEdge]:
@@ -73,57 +80,86 @@ def node_evidence(subgraph: Subgraph, node_id: str) -> str:
     return ""
 
 
-def subgraph_frames(subgraph: Subgraph) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Node and edge tables with layout coordinates and tooltip text, for drawing."""
-    pos = layout(subgraph)
-    degree = {n.id: len(node_edges(subgraph, n.id)) for n in subgraph.nodes}
-    nodes = pd.DataFrame(
-        [
+class Drawing:
+    """A subgraph laid out on a pixel canvas: node and edge tables plus the canvas size they fit."""
+
+    def __init__(self, subgraph: Subgraph, *, width: int, height: int, sources: Collection[str] = ()) -> None:
+        labels = {n.id: short_label(n) for n in subgraph.nodes}
+        pos, canvas_h = graph_layout.place(
+            labels, [(e.source, e.target) for e in subgraph.edges], width=width, height=height
+        )
+        self.width, self.height = width, round(canvas_h)
+        self.nodes = _node_frame(subgraph, pos, labels, sources)
+        self.edges = _edge_frame(subgraph, pos)
+
+
+def _node_frame(
+    subgraph: Subgraph,
+    pos: dict[str, tuple[float, float]],
+    labels: dict[str, str],
+    sources: Collection[str],
+) -> pd.DataFrame:
+    rows = []
+    for n in subgraph.nodes:
+        if n.id not in pos:
+            continue
+        kind = node_kind(n, sources)
+        rows.append(
             {
                 "id": n.id,
                 "name": n.label,
-                "label": short_label(n),
-                "kind": node_kind(n),
+                "label": labels[n.id],
+                "kind": kind,
                 "x": pos[n.id][0],
                 "y": pos[n.id][1],
-                "edges": degree[n.id],
+                "edges": len(node_edges(subgraph, n.id)),
                 "relevance": f"{round(n.score * 100)}%" if n.score is not None else "",
                 "evidence": node_evidence(subgraph, n.id),
-                "size": 420 if node_kind(n) == "source paper" else 220,
+                "size": 314 if kind == "source paper" else 170,  # areas: radius 10 and about 7 px
             }
-            for n in subgraph.nodes
-            if n.id in pos
-        ],
-        columns=["id", "name", "label", "kind", "x", "y", "edges", "relevance", "evidence", "size"],
-    )
+        )
+    columns = ["id", "name", "label", "kind", "x", "y", "edges", "relevance", "evidence", "size"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _edge_frame(subgraph: Subgraph, pos: dict[str, tuple[float, float]]) -> pd.DataFrame:
     names = {n.id: n.label for n in subgraph.nodes}
-    edges = pd.DataFrame(
-        [
-            {
-                "source": names[e.source],
-                "target": names[e.target],
-                "rel": e.rel,
-                "evidence": _clip(e.evidence) if e.evidence else "(no sentence: a graph edge)",
-                "line": "link" if e.evidence else "similar / cites",
-                "x": pos[e.source][0],
-                "y": pos[e.source][1],
-                "x2": pos[e.target][0],
-                "y2": pos[e.target][1],
-                "mx": (pos[e.source][0] + pos[e.target][0]) / 2,
-                "my": (pos[e.source][1] + pos[e.target][1]) / 2,
-            }
-            for e in subgraph.edges
-            if e.source in pos and e.target in pos
-        ],
-        columns=["source", "target", "rel", "evidence", "line", "x", "y", "x2", "y2", "mx", "my"],
-    )
-    return nodes, edges
+    rows = [
+        {
+            "source": names[e.source],
+            "target": names[e.target],
+            "rel": e.rel,
+            "evidence": _clip(e.evidence) if e.evidence else "(no sentence: a graph edge)",
+            "line": edge_style(e.rel),
+            "x": pos[e.source][0],
+            "y": pos[e.source][1],
+            "x2": pos[e.target][0],
+            "y2": pos[e.target][1],
+            "mx": (pos[e.source][0] + pos[e.target][0]) / 2,
+            "my": (pos[e.source][1] + pos[e.target][1]) / 2,
+        }
+        for e in subgraph.edges
+        if e.source in pos and e.target in pos
+    ]
+    columns = ["source", "target", "rel", "evidence", "line", "x", "y", "x2", "y2", "mx", "my"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def _position() -> tuple[alt.X, alt.Y]:
-    """x/y encodings with every axis decoration off: layout coordinates mean nothing to a reader."""
+def subgraph_frames(
+    subgraph: Subgraph, *, width: int = 560, height: int = 480
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Node and edge tables with pixel coordinates and tooltip text, for drawing."""
+    drawing = Drawing(subgraph, width=width, height=height)
+    return drawing.nodes, drawing.edges
+
+
+def _position(width: int, height: int, x: str = "x", y: str = "y") -> tuple[alt.X, alt.Y]:
+    """x/y in canvas pixels (y downwards), every axis decoration off: coordinates mean nothing to a reader."""
     axis = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
-    return alt.X("x:Q", axis=axis), alt.Y("y:Q", axis=axis)
+    return (
+        alt.X(f"{x}:Q", axis=axis, scale=alt.Scale(domain=[0, width], nice=False, zero=False)),
+        alt.Y(f"{y}:Q", axis=axis, scale=alt.Scale(domain=[0, height], nice=False, zero=False, reverse=True)),
+    )
 
 
 def _kind_colour(nodes: pd.DataFrame) -> alt.Color:
@@ -136,9 +172,9 @@ def _kind_colour(nodes: pd.DataFrame) -> alt.Color:
     )
 
 
-def _edge_layers(edges: pd.DataFrame, pick: alt.Parameter) -> tuple[alt.Chart, alt.Chart]:
-    """Edge rules (solid with evidence, dashed without) and a hoverable midpoint mark per edge."""
-    x, y = _position()
+def _edge_layers(d: Drawing, pick: alt.Parameter) -> tuple[alt.Chart, alt.Chart]:
+    """Edge rules (solid: a link; dashed: similar or citing papers) and a hoverable midpoint per edge."""
+    x, y = _position(d.width, d.height)
     tip = [
         alt.Tooltip("source:N", title="from"),
         alt.Tooltip("rel:N", title="edge"),
@@ -146,7 +182,7 @@ def _edge_layers(edges: pd.DataFrame, pick: alt.Parameter) -> tuple[alt.Chart, a
         alt.Tooltip("evidence:N", title="evidence"),
     ]
     rules = (
-        alt.Chart(edges)
+        alt.Chart(d.edges)
         .mark_rule(strokeWidth=1.4, color="#8a8f98")
         .encode(
             x=x,
@@ -155,8 +191,8 @@ def _edge_layers(edges: pd.DataFrame, pick: alt.Parameter) -> tuple[alt.Chart, a
             y2="y2:Q",
             strokeDash=alt.StrokeDash(
                 "line:N",
-                scale=alt.Scale(domain=["link", "similar / cites"], range=[[1, 0], [4, 3]]),
-                legend=None,
+                scale=alt.Scale(domain=list(EDGE_STYLES), range=list(EDGE_STYLES.values())),
+                legend=alt.Legend(orient="bottom", title=None, symbolType="stroke", labelFontSize=12),
             ),
             opacity=alt.condition(pick, alt.value(0.6), alt.value(0.25)),
             tooltip=tip,
@@ -164,11 +200,10 @@ def _edge_layers(edges: pd.DataFrame, pick: alt.Parameter) -> tuple[alt.Chart, a
     )
     # Rules are one pixel wide and hard to hover; a small mark at each midpoint carries the edge's evidence.
     midpoints = (
-        alt.Chart(edges)
+        alt.Chart(d.edges)
         .mark_point(shape="diamond", size=28, filled=True, color="#8a8f98")
         .encode(
-            x="mx:Q",
-            y="my:Q",
+            *_position(d.width, d.height, "mx", "my"),
             opacity=alt.value(0.55),
             tooltip=tip,
         )
@@ -176,17 +211,17 @@ def _edge_layers(edges: pd.DataFrame, pick: alt.Parameter) -> tuple[alt.Chart, a
     return rules, midpoints
 
 
-def _node_layer(nodes: pd.DataFrame, pick: alt.Parameter) -> alt.Chart:
-    """Node circles coloured by kind; the click selection lives here."""
-    x, y = _position()
+def _node_layer(d: Drawing, pick: alt.Parameter, zoom: alt.Parameter) -> alt.Chart:
+    """Node circles coloured by kind; the click selection and the zoom/drag binding live here."""
+    x, y = _position(d.width, d.height)
     return (
-        alt.Chart(nodes)
+        alt.Chart(d.nodes)
         .mark_circle(stroke="white", strokeWidth=1.5)
         .encode(
             x=x,
             y=y,
-            color=_kind_colour(nodes),
-            size=alt.Size("size:Q", legend=None),
+            color=_kind_colour(d.nodes),
+            size=alt.Size("size:Q", legend=None, scale=None),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
             tooltip=[
                 alt.Tooltip("name:N", title="node"),
@@ -196,32 +231,37 @@ def _node_layer(nodes: pd.DataFrame, pick: alt.Parameter) -> alt.Chart:
                 alt.Tooltip("evidence:N", title="evidence"),
             ],
         )
-        .add_params(pick)
+        .add_params(pick, zoom)
     )
 
 
-def _label_layer(nodes: pd.DataFrame) -> alt.Chart:
-    """Short labels just above each node."""
+def _label_layer(d: Drawing) -> alt.Chart:
+    """Short labels centred above each node, where the layout left room for them."""
+    x, y = _position(d.width, d.height)
+    offset = -(graph_layout.NODE_RADIUS + graph_layout.GAP)
     return (
-        alt.Chart(nodes)
-        .mark_text(dy=-13, fontSize=11, limit=170, color="#31333f")
-        .encode(
-            x="x:Q",
-            y="y:Q",
-            text="label:N",
-        )
+        alt.Chart(d.nodes)
+        .mark_text(dy=offset, baseline="bottom", fontSize=graph_layout.FONT_PX, color="#31333f")
+        .encode(x=x, y=y, text="label:N")
     )
 
 
-def subgraph_chart(subgraph: Subgraph, *, height: int = 480) -> alt.LayerChart:
-    """Papers, concepts and their edges; hover a node or an edge midpoint for evidence, click to select."""
-    nodes, edges = subgraph_frames(subgraph)
+def subgraph_chart(
+    subgraph: Subgraph, *, width: int = 560, height: int = 480, sources: Collection[str] = ()
+) -> alt.LayerChart:
+    """Papers, concepts and their edges, no two labels overlapping; hover for evidence, click to select.
+
+    Scroll zooms and dragging pans (double-click resets). ``sources`` are the node ids drawn as sources.
+    """
+    d = Drawing(subgraph, width=width, height=height, sources=sources)
     pick = alt.selection_point(fields=["id"], name=SELECTION, on="click", empty=True)
-    edge_layer, mid_layer = _edge_layers(edges, pick)
+    zoom = alt.selection_interval(bind="scales", name="zoom")
+    edge_layer, mid_layer = _edge_layers(d, pick)
     return (
-        alt.layer(edge_layer, mid_layer, _node_layer(nodes, pick), _label_layer(nodes))
-        .properties(height=height)
+        alt.layer(edge_layer, mid_layer, _node_layer(d, pick, zoom), _label_layer(d))
+        .properties(width=d.width, height=d.height)
         .configure_view(strokeWidth=0)
+        .resolve_legend(strokeDash="independent")
     )
 
 
@@ -232,3 +272,42 @@ def selected_nodes(event: object) -> list[str]:
     )
     points = (selection or {}).get(SELECTION) or []
     return [str(p["id"]) for p in points if isinstance(p, dict) and p.get("id")]
+
+
+def per_year_chart(by_year: dict[int, int], title: str, *, height: int = 200) -> alt.Chart:
+    """Papers per year as bars, every year labelled, counts as whole numbers."""
+    df = pd.DataFrame({"year": list(by_year), "papers": list(by_year.values())})
+    return (
+        alt.Chart(df)
+        .mark_bar(color="#1f5fa8")
+        .encode(
+            # Every year named: upright while they fit, turned a quarter when there are many.
+            x=alt.X(
+                "year:O",
+                title=None,
+                axis=alt.Axis(labelAngle=0 if len(df) <= 12 else -90, labelOverlap=False),
+            ),
+            y=alt.Y("papers:Q", title="papers", axis=alt.Axis(format="d", tickMinStep=1)),
+            tooltip=["year", "papers"],
+        )
+        .properties(height=height, title=title)
+    )
+
+
+def count_bars(counts: dict[str, int], *, what: str) -> alt.Chart:
+    """Horizontal bars, one per category, every category named on its own row, counts as whole numbers."""
+    df = pd.DataFrame({"type": list(counts), "count": list(counts.values())})
+    order = df.sort_values("count", ascending=False)["type"].tolist()
+    bars = (
+        alt.Chart(df)
+        .mark_bar(color="#1f5fa8")
+        .encode(
+            y=alt.Y("type:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+            x=alt.X("count:Q", title=what, axis=alt.Axis(format=",d", tickMinStep=1)),
+            tooltip=[alt.Tooltip("type:N"), alt.Tooltip("count:Q", format=",d")],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4, fontSize=11, color="#31333f").encode(
+        text=alt.Text("count:Q", format=",d")
+    )
+    return (bars + text).properties(height=24 * len(df) + 30)

@@ -43,7 +43,7 @@ def _open_store(_settings: Settings, where: str) -> GraphStore:
     return open_store(_settings, create=False, read_only=True)
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…")
+@st.cache_resource(show_spinner=False)  # the Ask page shows one spinner that says what is loading
 def get_embedder(_settings: Settings, model: str) -> Embedder:
     """The question embedder (loaded once per process; see load_query_embedder)."""
     return load_query_embedder(_settings)
@@ -54,10 +54,20 @@ def get_answerer(settings: Settings) -> Answerer:
     return _build_answerer(settings, _where(settings))
 
 
-@st.cache_resource(show_spinner="Reading the graph…")
+_READY: set[str] = set()  # stores whose answerer is built (set.add is atomic: no lock needed)
+
+
+def answerer_ready(settings: Settings) -> bool:
+    """Whether the answerer of the configured store is loaded, so a question only walks the graph."""
+    return _where(settings) in _READY
+
+
+@st.cache_resource(show_spinner=False)
 def _build_answerer(_settings: Settings, where: str) -> Answerer:
     embedder = get_embedder(_settings, _settings.embedding_model)
-    return build_answerer(get_store(_settings), _settings, embedder=embedder)
+    answerer = build_answerer(get_store(_settings), _settings, embedder=embedder)
+    _READY.add(where)
+    return answerer
 
 
 class AnswerCache:
@@ -130,7 +140,9 @@ def paper_count(_store: GraphStore, index_hash: str) -> int:
     return _store.stats().papers
 
 
-@st.cache_resource(max_entries=2, show_spinner="Indexing the graph for the explorer…")
+@st.cache_resource(
+    max_entries=2, show_spinner="Reading the graph's links, citations and authors for the explorer…"
+)
 def _explore_index(_store: GraphStore, where: str, index_hash: str) -> ExploreIndex:
     return ExploreIndex(_store)
 

@@ -38,6 +38,8 @@ QUESTION = QueryVar("q")
 SEEDS = QueryVar("seed")  # comma-separated node ids a follow-up hops from
 CONCEPT = QueryVar("concept")
 PAPER = QueryVar("paper")
+AUTHOR = QueryVar("author")
+CELL = QueryVar("cell")  # a matrix cell: "<method id>|<topic id>"
 
 
 def seeds() -> list[str]:

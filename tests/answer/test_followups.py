@@ -96,3 +96,30 @@ def test_asking_a_followup_seeds_the_walk_at_its_nodes(
         assert vague.results and vague.results[0].key in near
     followed = answerer.ask(answer.followups[0].question, seed_nodes=answer.followups[0].from_nodes)
     assert followed.sources and followed.answer
+
+
+# -- issue 18: "Which other papers work on the same problem as X" looped back to X --------------------------
+FLAGSHIP = "Could training on adversarial examples hurt sensitivity to rare BSM signals?"
+
+
+@pytest.fixture(scope="module")
+def sample_answerer(sample_home: Any, answer_embedder: Any) -> Answerer:
+    from hepgraph.graph.factory import open_store
+    from hepgraph.pipeline.runtime import build_answerer
+    from hepgraph.settings import Settings
+
+    settings = Settings(home=sample_home, anthropic_api_key=None)
+    return build_answerer(
+        open_store(settings, create=False, read_only=True), settings, embedder=answer_embedder
+    )
+
+
+def test_issue_18_same_problem_followup_does_not_loop(sample_answerer: Answerer) -> None:
+    """The similar-papers hop starts at the neighbours, not at X, and is not offered again by its answer."""
+    first = sample_answerer.ask(FLAGSHIP)
+    (similar,) = [f for f in first.followups if f.hop == "paper ~ similar"]
+    named = first.sources[0].arxiv_id  # the hop names the top source
+    assert f"p:{named}" not in similar.from_nodes, "the walk starts at the other papers, not at X"
+    followed = sample_answerer.ask(similar.question, seed_nodes=similar.from_nodes)
+    assert followed.sources[0].arxiv_id != named, "X is not the first answer to 'which other papers'"
+    assert similar.question not in {f.question for f in followed.followups}, "the same follow-up again"

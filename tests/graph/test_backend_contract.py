@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from hepgraph.models import (
     SimilarEdge,
 )
 from hepgraph.settings import Settings
-from hepgraph.store import GraphStore
+from hepgraph.store import GraphStore, PaperQuery
 
 
 def arxiv_record(line: str, location: int) -> PaperRecord:
@@ -270,3 +271,48 @@ def test_index_hash_changes_on_write_only(store: GraphStore, records: list[Paper
     assert h1 != h0
     store.add_citations([Citation(citing=records[0].key, cited=records[1].key)])
     assert store.index_hash() not in (h0, h1)
+
+
+# -- finding a paper by what a reader remembers (GraphData.find_papers) ------------------------------------
+def _unique_words(texts: list[str]) -> list[str | None]:
+    """For each text, a word of 6+ letters no other text contains (None when it has none)."""
+    words = [set(re.findall(r"[a-z]{6,}", t.lower())) for t in texts]
+    out: list[str | None] = []
+    for i, ws in enumerate(words):
+        others = " ".join(t.lower() for j, t in enumerate(texts) if j != i)
+        out.append(next((w for w in sorted(ws) if w not in others), None))
+    return out
+
+
+def test_find_papers_by_title_words_author_year_and_category(
+    store: GraphStore, records: list[PaperRecord]
+) -> None:
+    store.upsert_records(records)
+    titles = [r.title for r in records]
+    i, word = next((i, w) for i, w in enumerate(_unique_words(titles)) if w)
+    assert store.find_papers(PaperQuery(text=word))[0] == records[i].key
+    assert store.find_papers(PaperQuery(text=word[:4].upper()))[:1] != [], "a typed prefix already finds"
+    assert records[i].key in store.find_papers(PaperQuery(text=word[:5]))
+    # An author by last name, alone or with a title word of their paper.
+    surnames = [" ".join(a.name.split()[-1:]) for r in records for a in r.authors[:1]]
+    j, last = next(
+        (j, s) for j, s in enumerate(surnames) if len(s) > 3 and sum(s in t for t in surnames) == 1
+    )
+    assert records[j].key in store.find_papers(PaperQuery(text=last))
+    year = records[i].date[:4] if records[i].date else None
+    if year:
+        assert (
+            store.find_papers(PaperQuery(text=word, year_from=int(year), year_to=int(year)))[0]
+            == records[i].key
+        )
+        assert records[i].key not in store.find_papers(PaperQuery(text=word, year_from=int(year) + 1))
+    category = records[i].categories[0]
+    assert store.find_papers(PaperQuery(text=word, categories=(category,)))[0] == records[i].key
+    assert store.find_papers(PaperQuery(text=word, categories=("not-a-category",))) == []
+    # No words: the newest papers the filters allow.
+    newest = store.find_papers(PaperQuery(categories=(category,)), limit=50)
+    years = [p.year or 0 for p in store.get_papers(newest)]
+    assert newest and years == sorted(years, reverse=True)
+    assert all(category in p.categories for p in store.get_papers(newest))
+    # Query syntax is never read as such: punctuation alone is no words at all.
+    assert store.find_papers(PaperQuery(text='("*) :~')) == store.find_papers(PaperQuery())

@@ -141,7 +141,8 @@ def _sql_interpolation_problems(path: Path) -> list[str]:
 
 def test_sql_is_built_only_from_constants_and_placeholders() -> None:
     """SQL f-strings in the embedded store interpolate only constant names and '?' placeholder lists."""
-    files = [REPO / "graph" / n for n in ("embedded.py", "sqlite_schema.py", "sqlite_upsert.py")]
+    names = ("embedded.py", "sqlite_schema.py", "sqlite_upsert.py", "paper_find.py")
+    files = [REPO / "graph" / n for n in names]
     problems = [p for f in files if f.exists() for p in _sql_interpolation_problems(f)]
     assert not problems, "SQL built from a variable (pass it as a ? parameter):\n" + "\n".join(problems)
 
@@ -270,11 +271,18 @@ def test_status_page_shows_key_present_not_its_value(
     monkeypatch.setenv("NEO4J_PASSWORD", SECRET_PW)
 
     def page() -> None:
-        from hepgraph.ui.pages import status
+        from hepgraph.ui.views import status
 
         status.render()
 
-    at = AppTest.from_function(page, default_timeout=120).run()
+    import streamlit as st
+
+    # Settings are a process-wide cached resource: read this test's (with a key), and leave none behind.
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_function(page, default_timeout=120).run()
+    finally:
+        st.cache_resource.clear()
     assert not at.exception, at.exception
     rendered = " ".join(
         [t.value.to_string() for t in at.dataframe]

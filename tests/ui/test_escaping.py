@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -115,11 +116,18 @@ def test_the_ask_page_renders_no_image_or_link_from_the_data(
     monkeypatch.setenv("HEPGRAPH_HOME", str(home))
     for name in ("ANTHROPIC_API_KEY", "HEPGRAPH_ANTHROPIC_API_KEY", "HEPGRAPH_BACKEND"):
         monkeypatch.delenv(name, raising=False)
+    # Settings and the answerer are process-wide resources: an earlier test's (another home, an API key
+    # pointing at a stopped stub) must not answer here.
+    st.cache_resource.clear()
+    st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=600)
     at.run()
     at.text_input(key="question_box").input("Do graph networks tag jets better?").run()
     assert not at.exception, at.exception
     shown = [e.value for kind in ("markdown", "caption", "info", "warning") for e in at.get(kind)]
+    shown += [
+        link.proto.label for link in at.get("page_link")
+    ]  # titles are in-app links; labels are Markdown
     assert any("elsewhere.example" in v for v in shown), "the hostile paper is among the sources"
     assert [v for v in shown if FOREIGN_LINK.search(v)] == []
     assert [v for v in shown if "\x1b" in v or "\x07" in v] == []

@@ -5,14 +5,13 @@ A page script: `st.navigation` runs it with ``__name__ == "__main__"``.
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from hepgraph.graph.explore import ConceptSummary, ExploreIndex
-from hepgraph.ui import resources, state
+from hepgraph.nodes import concept_node
+from hepgraph.ui import charts, resources, state
 from hepgraph.ui.markdown import md_text
-from hepgraph.ui.pages.common import paper_line, settings, store_or_stop
+from hepgraph.ui.views.common import ask_about, link_row, paper_link, settings, store_or_stop
 
 TYPES = ["Method", "Task", "Topic", "Experiment", "Dataset", "Process"]
 
@@ -37,9 +36,8 @@ def _choose(index: ExploreIndex) -> str | None:
     return choice
 
 
-def _chips(items: list[ConceptSummary], label: str) -> None:
-    if items:
-        st.markdown(f"**{label}:** " + " · ".join(f"{md_text(c.name)} ({c.papers})" for c in items))
+def _row(title: str, items: list[ConceptSummary], help_text: str = "") -> None:
+    link_row(title, [(c.id, c.name, c.papers) for c in items], "concept", help_text)
 
 
 def render() -> None:
@@ -50,40 +48,29 @@ def render() -> None:
     if choice is None:
         return
     page = index.concept_page(choice)
-    st.header(md_text(page.concept.name), anchor=False)
-    st.caption(f"{page.concept.type} · `{page.concept.id}` · {len(page.papers)} papers link it")
+    name = page.concept.name
+    st.header(md_text(name), anchor=False)
+    st.caption(f"{page.concept.type} · `{page.concept.id}` · {len(page.papers):,} papers link it")
     if page.concept.description:
         st.markdown(md_text(page.concept.description))
+    ask_about(f"What has been done with {name}?", [concept_node(choice)], key="ask_concept")
     left, right = st.columns([3, 2], gap="large")
     with left:
         if page.by_year:
-            df = pd.DataFrame({"year": list(page.by_year), "papers": list(page.by_year.values())})
-            chart = (
-                alt.Chart(df)
-                .mark_bar(color="#1f5fa8")
-                .encode(
-                    x=alt.X("year:O", title=None),
-                    y=alt.Y("papers:Q", title="papers"),
-                    tooltip=["year", "papers"],
-                )
-                .properties(height=200, title="Papers per year")
-            )
-            st.altair_chart(chart, width="stretch")
+            st.altair_chart(charts.per_year_chart(page.by_year, "Papers per year"), width="stretch")
     with right:
-        _chips(page.parents, "Is a")
-        _chips(page.children, "Kinds")
-        _chips(page.neighbours, "Co-occurs with")
-        _chips(page.experiments, "Experiments")
-        _chips(page.datasets, "Datasets")
+        _row("Is a", page.parents)
+        _row("Kinds", page.children, "(narrower concepts of the vocabulary; papers linking each)")
+        _row("Co-occurs with", page.neighbours, "(papers linking both)")
+        _row("Experiments", page.experiments, "(papers linking both)")
+        _row("Datasets", page.datasets, "(papers linking both)")
     st.subheader("Papers", anchor=False)
     counts = index.papers_of.get(choice, {})
     for paper in index.store.get_papers(page.papers[:25]):
         n = counts.get(paper.key, 0)
-        st.markdown(
-            "- " + paper_line(paper.key, paper.title_text, paper.year, f"{n} mention{'s' * (n != 1)}")
-        )
+        paper_link(paper.key, paper.title_text, paper.year, f"{n} mention{'s' * (n != 1)}")
     if len(page.papers) > 25:
-        st.caption(f"…and {len(page.papers) - 25} more.")
+        st.caption(f"…and {len(page.papers) - 25:,} more.")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 import streamlit as st
 
 from hepgraph.errors import HepGraphError
+from hepgraph.nodes import paper_node, split_node
 from hepgraph.question import clean_question
 from hepgraph.results import Answer, Source, SubgraphNode
 from hepgraph.ui import charts, resources, state
-from hepgraph.ui.markdown import arxiv_url, cited_markdown, md_text
-from hepgraph.ui.pages.common import settings, store_or_stop
+from hepgraph.ui.markdown import cited_markdown, md_text
+from hepgraph.ui.views.common import PAPER_PAGE, author_link, concept_link, settings, store_or_stop
 
 EXAMPLES = (
     "Could training on adversarial examples hurt sensitivity to rare BSM signals?",
@@ -68,7 +69,13 @@ def _stream(question: str, seeds: list[str]) -> Answer | None:
 
     try:
         with slot.container(border=True):
-            with st.spinner("Walking the graph…"):  # retrieval runs before the first sentence
+            # One spinner, saying what the wait is: loading models once per server, then walking the graph.
+            waiting = (
+                "Walking the graph from the question's papers and concepts…"
+                if resources.answerer_ready(settings())
+                else "Loading the graph and the language models (once per server start)…"
+            )
+            with st.spinner(waiting):  # retrieval runs before the first sentence
                 pieces = sentences(resources.stream_answer(settings(), question, seeds))
                 first = next(pieces, "")
             st.write_stream(md_text(piece) for piece in itertools.chain([first], pieces))
@@ -106,9 +113,17 @@ def _writer_line(answer: Answer, seeds: list[str]) -> str:
 
 def _render_answer(answer: Answer, seeds: list[str]) -> None:
     st.caption(_writer_line(answer, seeds))
+    retrieved = {src.arxiv_id for src in answer.sources}
+    if not answer.citations:
+        # Nothing answers it: one notice says so (the retrieval's "holds little" line is the same fact),
+        # the weak matches follow as a plain list, and no graph or follow-ups hop from them.
+        st.info(md_text(answer.answer), icon=":material/search_off:")
+        with st.expander(f"The {len(answer.sources)} nearest papers (weak matches)"):
+            for rank, src in enumerate(answer.sources, start=1):
+                _source(rank, src, cited=False)
+        return
     if answer.notice:
         st.warning(md_text(answer.notice), icon=":material/info:")
-    retrieved = {src.arxiv_id for src in answer.sources}
     with st.container(border=True):
         st.markdown(cited_markdown(answer.answer, retrieved))
     for gap in answer.gaps:
@@ -125,26 +140,25 @@ def _render_answer(answer: Answer, seeds: list[str]) -> None:
 
 
 def _source(rank: int, src: Source, *, cited: bool) -> None:
-    """One source in the reference style: '62% · hep-ph · title · year', linked to arXiv, then its id."""
-    bits = [
-        f"**{round(src.score * 100)}%**",
-        md_text(src.category or ""),
-        f"[{md_text(src.title)}]({arxiv_url(src.arxiv_id)})",
-        str(src.year or ""),
-    ]
+    """One source: '1. 62% · hep-ph · 2024', its title linking to its page, then its id and concepts."""
     via = f" · via {md_text(', '.join(src.concepts[:4]))}" if src.concepts else ""
-    detail = f"`{src.arxiv_id}`{' · **cited above**' if cited else ''}{via}"
-    # A hard line break keeps id and concepts under their title, in grey, without a widget's spacing.
-    st.markdown(f"{rank}. " + " · ".join(b for b in bits if b) + f"  \n   :gray[{detail}]")
+    head = " · ".join(
+        b for b in (f"**{round(src.score * 100)}%**", md_text(src.category or ""), str(src.year or "")) if b
+    )
+    with st.container(gap=None):
+        st.markdown(f"{rank}\\. {head}")
+        st.page_link(PAPER_PAGE, label=md_text(src.title), query_params={state.PAPER.name: src.arxiv_id})
+        st.caption(f"`{src.arxiv_id}`{' · **cited above**' if cited else ''}{via}")
 
 
 def _subgraph(answer: Answer) -> None:
     if not answer.subgraph.nodes:
         st.caption("No graph edges to draw for this answer.")
         return
+    sources = {paper_node(src.arxiv_id) for src in answer.sources}
     event = st.altair_chart(
-        charts.subgraph_chart(answer.subgraph, height=560),
-        width="stretch",
+        charts.subgraph_chart(answer.subgraph, width=charts.ASK_WIDTH, height=520, sources=sources),
+        width="content",
         on_select="rerun",
         selection_mode=charts.SELECTION,
         key="subgraph",
@@ -152,8 +166,7 @@ def _subgraph(answer: Answer) -> None:
     n, m = len(answer.subgraph.nodes), len(answer.subgraph.edges)
     st.caption(
         f"{n} nodes, {m} edges. Hover a node, or the ◆ on an edge, for its evidence; "
-        "click a node to list its edges (solid: a paper→concept link with a sentence; dashed: "
-        "similar or citing papers)."
+        "click a node to list its edges. Scroll to zoom, drag to pan, double-click to reset."
     )
     by_id = {node.id: node for node in answer.subgraph.nodes}
     for node_id in charts.selected_nodes(event):
@@ -162,9 +175,20 @@ def _subgraph(answer: Answer) -> None:
 
 
 def _node_details(answer: Answer, node: SubgraphNode) -> None:
-    """The evidence of a clicked node: each edge with the sentence that supports it."""
+    """A clicked node: a link to its page, then each of its edges with the sentence that supports it."""
     with st.container(border=True):
-        st.markdown(f"**{md_text(node.label)}** · {charts.node_kind(node)}")
+        sources = {paper_node(src.arxiv_id) for src in answer.sources}
+        kind, bare = split_node(node.id)
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            if kind == "paper":
+                st.page_link(PAPER_PAGE, label=md_text(node.label), query_params={state.PAPER.name: bare})
+            elif kind == "concept":
+                concept_link(bare, node.label)
+            elif kind == "author":
+                author_link(bare, node.label)
+            else:
+                st.markdown(f"**{md_text(node.label)}**")
+            st.caption(charts.node_kind(node, sources))
         names = {n.id: n.label for n in answer.subgraph.nodes}
         for edge in charts.node_edges(answer.subgraph, node.id)[:10]:
             other = edge.target if edge.source == node.id else edge.source

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from hepgraph.ui.pages.common import settings, store_or_stop
+from hepgraph.ui import charts
+from hepgraph.ui.views.common import settings, store_or_stop
 
 
 def render() -> None:
@@ -40,8 +41,7 @@ def render() -> None:
         pd.DataFrame({"setting": list(rows), "value": list(rows.values())}), hide_index=True, width="stretch"
     )
     st.subheader("Edges by type", anchor=False)
-    edges = pd.DataFrame({"type": list(stats.edges), "count": list(stats.edges.values())})
-    st.bar_chart(edges, x="type", y="count", horizontal=True, height=260)
+    st.altair_chart(charts.count_bars(stats.edges, what="edges"), width="stretch")
 
 
 if __name__ == "__main__":
