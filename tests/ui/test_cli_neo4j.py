@@ -154,7 +154,7 @@ def _server(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 @pytest.mark.neo4j
 def test_the_printed_import_command_loads_the_same_graph(
-    home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Neo4j's own bulk importer (neo4j-admin from the project's jars) on what `export` wrote and printed."""
     if not (shutil.which("java") and shutil.which("mvn")) and not os.environ.get("HEPGRAPH_REQUIRE_NEO4J"):
@@ -174,37 +174,34 @@ def test_the_printed_import_command_loads_the_same_graph(
             line.removeprefix("export ").split("=", 1)
             for line in (tmp_path / "run" / "neo4j.env").read_text().splitlines()
         )
-        os.environ.update(served)  # the CLI reads NEO4J_* from the environment
-        try:
-            assert _stats(home, "--backend", "neo4j") == _stats(home)
-            # The importer creates no index: a question must say which command creates them, and after
-            # that command the same question is answered from the database's own indexes.
-            question = ["--home", str(home), "--backend", "neo4j", "search", "jet tagging", "--json"]
-            before = runner.invoke(app, question)
-            assert before.exit_code != 0 and "hepgraph --backend neo4j schema" in before.output, before.output
-            made = runner.invoke(app, ["--home", str(home), "--backend", "neo4j", "schema"])
-            assert made.exit_code == 0 and "online" in made.output, made.output
-            after = runner.invoke(app, question)
-            assert after.exit_code == 0, after.output
-            assert json.loads(after.output)["results"], after.output
-            from hepgraph.graph.neo4j import Neo4jStore
-            from hepgraph.settings import Settings
+        for key, value in served.items():  # the CLI reads NEO4J_*; restored after, for the later tests
+            monkeypatch.setenv(key, value)
+        assert _stats(home, "--backend", "neo4j") == _stats(home)
+        # The importer creates no index: a question must say which command creates them, and after
+        # that command the same question is answered from the database's own indexes.
+        question = ["--home", str(home), "--backend", "neo4j", "search", "jet tagging", "--json"]
+        before = runner.invoke(app, question)
+        assert before.exit_code != 0 and "hepgraph --backend neo4j schema" in before.output, before.output
+        made = runner.invoke(app, ["--home", str(home), "--backend", "neo4j", "schema"])
+        assert made.exit_code == 0 and "online" in made.output, made.output
+        after = runner.invoke(app, question)
+        assert after.exit_code == 0, after.output
+        assert json.loads(after.output)["results"], after.output
+        from hepgraph.graph.neo4j import Neo4jStore
+        from hepgraph.settings import Settings
 
-            target = Neo4jStore.from_settings(Settings())
-            # An imported database has no Meta nodes yet: the server's hint must not reach the user.
-            with caplog.at_level("WARNING"):
-                assert target.get_meta("index_hash") is None
-            assert [r.getMessage()[:100] for r in caplog.records] == []
-            source = EmbeddedStore(home / "hepgraph.sqlite", read_only=True)
-            model = Settings().embedding_model
-            hashes = [p.text_hash() for p in source.iter_papers()]
-            hashes += [concept_hash(c) for c in source.iter_concepts()]
-            want, got = source.get_embeddings(model, hashes), target.get_embeddings(model, hashes)
-            target.close()
-            source.close()
-        finally:
-            for key in served:
-                os.environ.pop(key, None)
+        target = Neo4jStore.from_settings(Settings())
+        # An imported database has no Meta nodes yet: the server's hint must not reach the user.
+        with caplog.at_level("WARNING"):
+            assert target.get_meta("index_hash") is None
+        assert [r.getMessage()[:100] for r in caplog.records] == []
+        source = EmbeddedStore(home / "hepgraph.sqlite", read_only=True)
+        model = Settings().embedding_model
+        hashes = [p.text_hash() for p in source.iter_papers()]
+        hashes += [concept_hash(c) for c in source.iter_concepts()]
+        want, got = source.get_embeddings(model, hashes), target.get_embeddings(model, hashes)
+        target.close()
+        source.close()
         assert sorted(got) == sorted(want) and len(want) == _cached_vectors(home) > 12
         assert all((got[h] == want[h]).all() for h in want)  # nine digits give back the same float32
     finally:
