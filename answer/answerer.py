@@ -30,7 +30,7 @@ from hepgraph.models import ConceptLink, Paper
 from hepgraph.nodes import paper_node
 from hepgraph.protocols import Embedder
 from hepgraph.question import clean_question
-from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source
+from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source, Subgraph
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
 
@@ -204,6 +204,10 @@ class Answerer:
             for line, _ in lines
             if line.strip(" .")
         ]
+        answered = bool(checked.citations)
+        # Nothing answers it: the answer text says so, so the retrieval's "holds little" notice would say
+        # it twice, and no graph or follow-up should hop from weak matches.
+        notices = (prep.retrieval.notice, notice) if answered else (notice,)
         return Answer(
             question=prep.question,
             answer=checked.text or (OFF_TOPIC if prep.retrieval.off_topic else NO_MATCH),
@@ -211,14 +215,18 @@ class Answerer:
             citations=checked.citations,
             sources=[_source(p) for p in prep.material.papers],
             gaps=gaps,
-            followups=FollowupMaker(prep.index).make(prep.retrieval, prep.hits, checked.citations),
+            followups=FollowupMaker(prep.index).make(prep.retrieval, prep.hits, checked.citations)
+            if answered
+            else [],
             subgraph=build_subgraph(
                 _cited_first(prep.hits, checked.citations),
                 prep.links,
                 prep.retrieval.linked_concepts,
                 prep.index,
-            ),
-            notice="\n".join(x for x in (prep.retrieval.notice, notice) if x),
+            )
+            if answered
+            else Subgraph(),
+            notice="\n".join(x for x in notices if x),
             removed_citations=checked.removed_citations + sum(n for _, n in lines),
             index_hash=prep.retrieval.index_hash,
             ms=round((time.perf_counter() - prep.t0) * 1000, 1),

@@ -350,7 +350,10 @@ def test_an_off_topic_question_gets_no_written_answer_and_no_claude_call(
     assert stub.requests == []  # weak matches are not sent to Claude to be written up
     assert answer.answer == OFF_TOPIC and answer.citations == [] and answer.writer == "offline"
     assert len(streamed) == 1 and streamed[0].answer == OFF_TOPIC
-    assert "little on this question" in answer.notice
+    # One notice per fact: the answer says nothing answers it; no graph or follow-up hops from weak matches.
+    assert "little on this question" not in answer.notice
+    assert answer.followups == [] and answer.subgraph.nodes == [] and answer.subgraph.edges == []
+    assert answer.sources  # the weak matches are still listed
     on_topic = answerer.ask(QUESTION)  # the same answerer still writes for a question the archive covers
     assert on_topic.answer != OFF_TOPIC
 
