@@ -2,7 +2,7 @@
 
 Responses are parsed by the same functions that read saved files (``arxiv_atom.parse_bytes``,
 ``inspire.parse_text``), and :func:`fetch_to_file` saves raw responses so ``hepgraph ingest DIR`` reads
-them offline later. Nothing here runs in tests: the machine running them has no network.
+them offline later. Tests run them against a local server replaying recorded responses.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
 
-from hepgraph.errors import IngestError
+from hepgraph.errors import HarvestError
 from hepgraph.extract.sources import arxiv_atom, inspire
 from hepgraph.extract.sources.common import Item
 
@@ -46,52 +48,114 @@ INSPIRE_FIELDS = ",".join(
 )
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _USER_AGENT = "hepgraph/0.1 (knowledge-graph explorer; polite single-client use)"
+# A Retry-After longer than this is not waited out: the harvest stops and a rerun resumes it.
+MAX_RETRY_AFTER_S = 600.0
 
 Response = tuple[str, bytes]  # (suggested file name, raw body)
+Validator = Callable[[bytes], None]  # raises ValueError on a body that must be fetched again
 
 
 class PoliteClient:
-    """An httpx client that waits ``delay_s`` between requests and retries transient failures."""
+    """An httpx client that waits ``delay_s`` between requests and retries transient failures.
 
-    def __init__(self, *, delay_s: float, client: httpx.Client | None = None, retries: int = 3) -> None:
+    Transient: a connection error or reset, HTTP 429/5xx (waiting out ``Retry-After`` when the server
+    sends one, as arXiv's OAI-PMH flow control does), and a body ``validate`` rejects (a page cut short).
+    """
+
+    def __init__(
+        self,
+        *,
+        delay_s: float,
+        client: httpx.Client | None = None,
+        retries: int = 5,
+        backoff_s: float = 5.0,
+    ) -> None:
         self.delay_s = delay_s
-        self.retries = retries
+        self.retries = max(1, retries)
+        self.backoff_s = backoff_s
         self._client = client or httpx.Client(
             timeout=60.0, headers={"User-Agent": _USER_AGENT}, follow_redirects=True
         )
         self._last = 0.0
+        self.requests = 0
 
-    def get(self, url: str, params: dict[str, str | int]) -> bytes:
+    def get(
+        self, url: str, params: dict[str, str | int] | None = None, *, validate: Validator | None = None
+    ) -> bytes:
         """The body of one GET, after the polite wait.
 
         Raises:
-            IngestError: when the server keeps failing or the network is unreachable.
+            HarvestError: when the server keeps failing, refuses the request, or the network is unreachable.
         """
+        problem = ""
         for attempt in range(1, self.retries + 1):
             time.sleep(max(0.0, self._last + self.delay_s - time.monotonic()))
             self._last = time.monotonic()
+            self.requests += 1
             try:
                 resp = self._client.get(url, params=params)
             except httpx.HTTPError as err:
-                if attempt == self.retries:
-                    msg = f"GET {url} failed: {err}; check the network connection and try again"
-                    raise IngestError(msg, source=url) from err
+                problem = f"{type(err).__name__}: {err}"
+                logger.info("GET %s failed (%s); retrying (attempt %s)", url, problem, attempt)
+                self._pause(self.backoff_s * attempt, attempt)
                 continue
-            if resp.status_code in _RETRY_STATUS and attempt < self.retries:
-                retry_after = resp.headers.get("Retry-After", "")
-                logger.info("GET %s -> %s; retrying (attempt %s)", url, resp.status_code, attempt)
-                time.sleep(float(retry_after) if retry_after.isdigit() else self.delay_s * attempt)
+            if resp.status_code in _RETRY_STATUS:
+                problem = f"HTTP {resp.status_code}"
+                wait = retry_after_s(resp.headers.get("Retry-After", ""))
+                if wait is not None and wait > MAX_RETRY_AFTER_S:
+                    msg = (
+                        f"GET {resp.url} answered {problem} with Retry-After {wait:.0f} s; "
+                        "run the same command again later, it resumes where it stopped"
+                    )
+                    raise HarvestError(msg, url=str(resp.url))
+                logger.info("GET %s -> %s; retrying (attempt %s)", url, problem, attempt)
+                self._pause(self.backoff_s * attempt if wait is None else wait, attempt)
                 continue
             if resp.status_code != 200:
-                msg = f"GET {resp.url} answered HTTP {resp.status_code}; check the query, or try later"
-                raise IngestError(msg, source=url)
+                msg = f"GET {resp.url} answered HTTP {resp.status_code}; check the query and the --endpoint"
+                raise HarvestError(msg, url=str(resp.url))
+            if validate is not None:
+                try:
+                    validate(resp.content)
+                except ValueError as err:
+                    problem = f"unreadable body ({err})"
+                    logger.info("GET %s gave an %s; retrying (attempt %s)", url, problem, attempt)
+                    self._pause(self.backoff_s * attempt, attempt)
+                    continue
             return resp.content
-        msg = f"GET {url} failed {self.retries} times; try later"
-        raise IngestError(msg, source=url)
+        msg = (
+            f"GET {url} failed {self.retries} times (last: {problem}); check the network and the --endpoint, "
+            "then run the same command again: it resumes where it stopped"
+        )
+        raise HarvestError(msg, url=url)
+
+    def _pause(self, seconds: float, attempt: int) -> None:
+        if attempt < self.retries:
+            time.sleep(seconds)
 
     def close(self) -> None:
         """Close the underlying connection pool."""
         self._client.close()
+
+
+def retry_after_s(value: str) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or unreadable.
+
+    >>> retry_after_s("20"), retry_after_s(""), retry_after_s("soon")
+    (20.0, None, None)
+    """
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class ArxivFetcher:

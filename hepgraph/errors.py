@@ -33,6 +33,17 @@ class UnknownFormatError(IngestError):
     """The format of a file could not be detected."""
 
 
+class HarvestError(HepGraphError):
+    """A harvest from a remote service (arXiv OAI-PMH or API, INSPIRE, a bibliography URL) failed.
+
+    What was already written stays: a rerun of the same command resumes where this one stopped.
+    """
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
 class ExtractionError(HepGraphError):
     """Concept extraction or embedding failed."""
 
