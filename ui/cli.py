@@ -11,7 +11,16 @@ import typer
 
 from hepgraph.errors import ConfigError
 from hepgraph.settings import load_settings
-from hepgraph.ui import cmd_ask, cmd_build, cmd_cypher, cmd_ingest, cmd_neo4j, cmd_search, cmd_ui
+from hepgraph.ui import (
+    cmd_ask,
+    cmd_build,
+    cmd_cypher,
+    cmd_harvest,
+    cmd_ingest,
+    cmd_neo4j,
+    cmd_search,
+    cmd_ui,
+)
 from hepgraph.ui.terminal import fail
 
 app = typer.Typer(
@@ -57,7 +66,7 @@ def main(
 
 
 # Each module defines `register(app)`; one module a command group keeps this file small.
-for _module in (cmd_ingest, cmd_build, cmd_search, cmd_ask, cmd_cypher, cmd_neo4j, cmd_ui):
+for _module in (cmd_ingest, cmd_build, cmd_harvest, cmd_search, cmd_ask, cmd_cypher, cmd_neo4j, cmd_ui):
     _module.register(app)
 
 if __name__ == "__main__":
