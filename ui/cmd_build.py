@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -53,6 +60,7 @@ def _summary(report: object) -> Table:
         ("papers in store", r.papers_total),
         ("papers extracted", r.papers_extracted),
         ("papers embedded", r.papers_embedded),
+        ("embedding device", r.embedding_device or "(nothing to embed)"),
         ("concepts", r.concepts),
         ("SIMILAR recomputed", "yes" if r.similar_recomputed else "no"),
     ]
@@ -105,6 +113,7 @@ def build_command(
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                TimeRemainingColumn(),  # the ETA of the running stage (the encoder's is most of a build)
             )
             with Progress(*columns, console=console, transient=as_json) as progress:
                 report = build(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
+from hepgraph.errors import ConfigError
+from hepgraph.extract.embed import pick_device
 from hepgraph.extract.vocabulary import load_vocabulary
 from hepgraph.ui.cli import app
 
@@ -31,6 +34,10 @@ def test_build_reports_papers_edges_and_zero_llm_calls(home):
     assert report["papers_added"] == report["papers_extracted"] == 40
     assert report["llm_calls"] == 0
     assert report["edges"]["SIMILAR"] > 0 and report["edges"]["IS_A"] > 0
+    # This machine has no GPU: the build says the encoder ran on the CPU.
+    if not torch.cuda.is_available():
+        assert report["embedding_device"] == "cpu"
+    assert report["embedding_device"].startswith("cuda") == torch.cuda.is_available()
 
 
 def test_second_build_prints_a_summary_with_zero_papers(home):
@@ -43,7 +50,17 @@ def test_second_build_prints_a_summary_with_zero_papers(home):
         if line.count("│") == 3
     }
     assert rows["papers extracted"] == "0" and rows["papers embedded"] == "0"
+    assert rows["embedding device"] == "(nothing to embed)"
     assert rows["LLM calls"] == "0"
+
+
+@pytest.mark.parametrize("device", ["cuda:7", "tpu"])
+def test_an_embedding_device_the_machine_lacks_is_refused_with_the_setting_to_change(device):
+    if device == "cuda:7" and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has eight CUDA devices")
+    with pytest.raises(ConfigError, match="embedding_device") as err:
+        pick_device(device)
+    assert device in str(err.value)
 
 
 def test_bad_on_error_value_is_rejected(home):
