@@ -31,6 +31,7 @@ INSPIRE_DELAY_S = 0.4
 INSPIRE_FIELDS = ",".join(
     [
         "control_number",
+        "citation_count",
         "titles",
         "abstracts",
         "arxiv_eprints",

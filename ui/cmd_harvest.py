@@ -182,7 +182,7 @@ def inspire_command(
     out: OutOption = None,
     delay: DelayOption = None,
 ) -> None:
-    """INSPIRE records (references, citation counts) of arXiv papers, 25 ids a search, paged."""
+    """INSPIRE records of arXiv papers (reference lists, citation counts), 25 ids a search, paged."""
     settings: Settings = ctx.obj
     if (ids is None) == (pages is None):
         msg = "give exactly one of --ids FILE or --pages FOLDER"
