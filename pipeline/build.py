@@ -30,7 +30,7 @@ from hepgraph.extract.embed import SentenceTransformerEmbedder, device_label, pi
 from hepgraph.extract.llm_relations import RelationExtractor
 from hepgraph.extract.mentions import EXTRACTOR_VERSION, MentionExtractor
 from hepgraph.extract.nlp import load_pipeline
-from hepgraph.extract.similar import knn_edges
+from hepgraph.extract.similar import knn_edges, knn_update
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.models import Paper
 from hepgraph.pipeline.concepts import concept_hash, concept_matrix
@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int | None], None]
 STAGES = ("ingest", "concepts", "mentions", "embed", "similar", "meta")
 MENTIONS_STAGE = "mentions"
+# key -> text hash each paper had when SIMILAR was last computed: what knn_update starts from.
+SIMILAR_STAGE = "similar"
 _CLAUDE = "relations (Claude)"
 _CHUNK = 512
 _MAX_PROBLEMS = 50
@@ -65,6 +67,9 @@ class BuildReport(BaseModel):
     concepts_embedded: int = 0
     links: int = 0
     similar_recomputed: bool = False
+    similar_incremental: bool = Field(
+        False, description="SIMILAR scored only the rows the changed papers reach (knn_update)"
+    )
     edges: dict[str, int] = Field(default_factory=dict)
     llm_calls: int = Field(0, description="Claude relation-extraction calls (0 unless llm_relations is on)")
     llm_cache_hits: int = Field(0, description="papers whose Claude relations came from the cache")
@@ -299,23 +304,45 @@ class Build:
             self.report.concepts_embedded = len(hashes) - len(have)
 
     def similar(self, texts: list[_Text], vectors: dict[str, np.ndarray]) -> None:
-        """Recompute SIMILAR edges when the set of (paper, vector) pairs changed."""
+        """Recompute SIMILAR edges when the set of (paper, vector) pairs changed.
+
+        When the last run's inputs are on record (stage ``similar``: key -> text hash) and the change only
+        adds or replaces a minority of vectors, only the rows the change can reach are scored
+        (:func:`knn_update`); otherwise every pair is (:func:`knn_edges`). Both give the same edges.
+        """
         with self._stage("similar"):
             rows = [t for t in texts if t.text_hash in vectors]
+            params = f"{self.model_name}|{self.settings.similar_k}"
             digest = hashlib.sha1(
-                "\n".join(
-                    [self.model_name, str(self.settings.similar_k), *(f"{t.key} {t.text_hash}" for t in rows)]
-                ).encode()
+                "\n".join([*params.split("|"), *(f"{t.key} {t.text_hash}" for t in rows)]).encode()
             ).hexdigest()
             if self.store.get_meta("similar_input") == digest:
                 self.progress("similar", 1, 1)
                 return
             self.progress("similar", 0, 1)
+            keys = [t.key for t in rows]
             matrix = np.stack([vectors[t.text_hash] for t in rows]) if rows else np.zeros((0, 1), np.float32)
-            edges = knn_edges([t.key for t in rows], matrix, self.settings.similar_k)
+            current = {t.key: t.text_hash for t in rows}
+            before = self.store.stage_hashes(SIMILAR_STAGE)
+            changed = {key for key, h in current.items() if before.get(key) != h}
+            incremental = (
+                self.store.get_meta("similar_params") == params
+                and bool(before)
+                and before.keys() <= current.keys()
+                and len(changed) <= len(rows) // 4
+            )
+            if incremental:
+                edges = knn_update(
+                    keys, matrix, self.settings.similar_k, previous=self.store.iter_similar(), changed=changed
+                )
+            else:
+                edges = knn_edges(keys, matrix, self.settings.similar_k)
             self.store.replace_similar(edges)
+            self.store.set_stage_hashes(SIMILAR_STAGE, {k: current[k] for k in changed})
+            self.store.set_meta("similar_params", params)
             self.store.set_meta("similar_input", digest)
             self.report.similar_recomputed = True
+            self.report.similar_incremental = incremental
             self.progress("similar", 1, 1)
 
     def meta(self, texts: list[_Text]) -> None:

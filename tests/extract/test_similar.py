@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hepgraph.extract.embed import SentenceTransformerEmbedder
-from hepgraph.extract.similar import knn_edges
+from hepgraph.extract.similar import knn_edges, knn_update
 
 
 def test_hand_checked_small_example():
@@ -57,3 +57,30 @@ def test_matches_brute_force_on_real_embeddings(hepml_slice_file):
     by_pair = {(e.a, e.b): e.score for e in edges}
     a, b = edges[0].a, edges[0].b
     assert by_pair[(a, b)] == pytest.approx(float(sims[keys.index(a), keys.index(b)]), abs=1e-5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_update_from_earlier_edges_equals_a_full_run(seed):
+    # Low-dimensional vectors with exact duplicates, so ties at the k-th place happen and must agree.
+    rng = np.random.default_rng(seed)
+    base = rng.integers(-3, 4, size=(120, 4)).astype(float)
+    matrix = base[rng.integers(0, 120, size=700)] + (rng.random((700, 4)) < 0.5) * 0.001
+    keys = [f"p{i:04d}" for i in rng.permutation(700)]
+    before = knn_edges(keys[:600], matrix[:600], k=5)
+    after = matrix.copy()
+    moved = rng.choice(600, size=12, replace=False)  # twelve old papers get a new version
+    after[moved] = rng.normal(size=(12, 4))
+    changed = {keys[i] for i in moved} | set(keys[600:])  # and a hundred new papers arrive
+    expected = knn_edges(keys, after, k=5)
+    assert knn_update(keys, after, 5, previous=before, changed=changed, block=64) == expected
+    assert knn_update(keys, after, 5, previous=before, changed=changed) == expected
+
+
+def test_update_with_nothing_changed_keeps_the_edges_and_a_stale_edge_is_refused():
+    rng = np.random.default_rng(7)
+    matrix = rng.normal(size=(200, 8))
+    keys = [f"k{i:03d}" for i in range(200)]
+    edges = knn_edges(keys, matrix, k=3)
+    assert knn_update(keys, matrix, 3, previous=edges, changed=set()) == edges
+    with pytest.raises(ValueError, match="no longer embedded"):
+        knn_update(keys[1:], matrix[1:], 3, previous=edges, changed=set())

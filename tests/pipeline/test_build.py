@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hepgraph.extract.embed import SentenceTransformerEmbedder
+from hepgraph.extract.similar import knn_edges
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
 from hepgraph.graph.embedded import EmbeddedStore
 from hepgraph.pipeline.build import BuildReport, build
@@ -97,7 +98,36 @@ def test_changed_abstract_is_the_only_paper_reprocessed(built, embedder, vocabul
     report = _build_again(built, embedder, vocabulary)
     assert report.papers_updated == 1
     assert report.papers_extracted == 1 and report.papers_embedded == 1
-    assert report.similar_recomputed
+    assert report.similar_recomputed and report.similar_incremental
+    assert list(store.iter_similar()) == _full_knn(store, embedder)
+
+
+def test_new_papers_update_similar_from_the_earlier_edges(built, embedder, vocabulary, corpus_dir):
+    store, _, source, _ = built
+    known = {p.key for p in store.iter_papers()}
+    extra = []
+    with (corpus_dir / "arxiv-hep.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["id"] not in known and rec.get("abstract"):
+                extra.append(line.strip())
+            if len(extra) == 6:
+                break
+    with source.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(extra) + "\n")
+    report = _build_again(built, embedder, vocabulary)
+    assert report.papers_added == 6 and report.papers_embedded == 6
+    assert report.similar_incremental
+    assert list(store.iter_similar()) == _full_knn(store, embedder)
+
+
+def _full_knn(store, embedder) -> list:
+    """SIMILAR edges computed from scratch over every stored vector: what an incremental run must equal."""
+    papers = [p for p in store.iter_papers() if p.title_text or p.abstract_text]
+    vectors = store.get_embeddings(embedder.model_name, [p.text_hash() for p in papers])
+    rows = [p for p in papers if p.text_hash() in vectors]
+    matrix = np.stack([vectors[p.text_hash()] for p in rows])
+    return knn_edges([p.key for p in rows], matrix, Settings().similar_k)
 
 
 def test_concept_matrix_is_cached_and_links_a_paraphrase(built, embedder, vocabulary):
