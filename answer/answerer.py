@@ -18,6 +18,7 @@ from hepgraph.answer.citations import (
     strip_unretrieved,
 )
 from hepgraph.answer.followups import FollowupMaker
+from hepgraph.answer.gap_check import GapChecker
 from hepgraph.answer.gaps import RELEVANCE_FLOOR, GapFinder
 from hepgraph.answer.graphindex import AnswerIndex, answer_index
 from hepgraph.answer.material import Material, PaperMaterial, WriterOutput, build_material
@@ -25,12 +26,13 @@ from hepgraph.answer.offline import OfflineWriter
 from hepgraph.answer.prose import without_repeats
 from hepgraph.answer.subgraph import build_subgraph
 from hepgraph.errors import LLMError
+from hepgraph.graph.retrieve import Retriever
 from hepgraph.graph.retrieve_local import AnyRetriever
 from hepgraph.models import ConceptLink, Paper
 from hepgraph.nodes import paper_node
 from hepgraph.protocols import Embedder
 from hepgraph.question import clean_question
-from hepgraph.results import Answer, RetrievalResult, ScoredPaper, Source, Subgraph
+from hepgraph.results import Answer, GapClaim, RetrievalResult, ScoredPaper, Source, Subgraph
 from hepgraph.settings import Settings
 from hepgraph.store import GraphStore
 
@@ -58,7 +60,8 @@ class Prepared:
     links: dict[str, list[ConceptLink]]
     material: Material
     index: AnswerIndex
-    gaps: list[str]
+    gaps: list[GapClaim]
+    gaps_refuted: int
     t0: float
 
 
@@ -87,6 +90,7 @@ class Answerer:
         self.offline = OfflineWriter(embedder)
         self.floor = floor
         self.claude: ClaudeWriter | None = None
+        self._checker: tuple[str, GapChecker] | None = None
         if settings is not None and settings.anthropic_api_key is not None:
             from hepgraph.answer.claude_writer import ClaudeWriter  # the SDK only with a key (see above)
 
@@ -158,13 +162,40 @@ class Answerer:
         hits = [h for h in retrieval.results if h.arxiv_id][:n_sources]
         links = self.store.links_for_papers([h.key for h in hits])
         covers, aspects = self._aspects(retrieval, hits)
-        gaps = GapFinder(index, floor=self.floor).find(retrieval)
+        claims = GapFinder(index, floor=self.floor).find(retrieval)
+        checker = self._gap_checker(index, retrieval.index_hash)
+        # An absence line a paper's text refutes is not shown: the graph missed a link, not the archive.
+        gaps = [c for c in claims if checker.holds(c)]
         material = build_material(
-            text, retrieval, hits, papers, links, index.concepts, covers=covers, aspects=aspects, gaps=gaps
+            text,
+            retrieval,
+            hits,
+            papers,
+            links,
+            index.concepts,
+            covers=covers,
+            aspects=aspects,
+            gaps=[g.text for g in gaps],
         )
         if self.claude is not None:  # Claude is shown the sentences the offline writer would pick first
             material.evidence = self.offline.best_evidence(material)
-        return Prepared(text, retrieval, hits, papers, links, material, index, gaps, t0)
+        return Prepared(
+            text, retrieval, hits, papers, links, material, index, gaps, len(claims) - len(gaps), t0
+        )
+
+    def _gap_checker(self, index: AnswerIndex, index_hash: str) -> GapChecker:
+        """The checker of absence lines for this store state (its text scans are kept between questions)."""
+        if self._checker is None or self._checker[0] != index_hash:
+            view = self.retriever.view if isinstance(self.retriever, Retriever) else None
+
+            def texts() -> Iterator[tuple[str, str]]:
+                if view is not None:  # the embedded retriever holds every paper's text already
+                    return zip(view.paper_keys, view.paper_texts, strict=True)
+                # Neo4j: its view is one question's neighbourhood, so read every paper once
+                return ((p.key, p.text) for p in self.store.iter_papers())
+
+            self._checker = (index_hash, GapChecker(index.concepts, texts))
+        return self._checker[1]
 
     def _aspects(
         self, retrieval: RetrievalResult, hits: Sequence[ScoredPaper]
@@ -199,7 +230,7 @@ class Answerer:
         # The writer's own gap lines may cite too; a paper it was not given is no evidence of a gap.
         allowed = [p.arxiv_id for p in prep.material.papers]
         lines = [strip_unretrieved(u, allowed) for u in uncovered]
-        gaps = prep.gaps + [
+        gaps = [g.text for g in prep.gaps] + [
             f"Not covered by the {n} sources (as the writer read them): {line.rstrip('.')}."
             for line, _ in lines
             if line.strip(" .")
@@ -215,6 +246,8 @@ class Answerer:
             citations=checked.citations,
             sources=[_source(p) for p in prep.material.papers],
             gaps=gaps,
+            gap_claims=prep.gaps,
+            gaps_refuted=prep.gaps_refuted,
             followups=FollowupMaker(prep.index).make(prep.retrieval, prep.hits, checked.citations)
             if answered
             else [],

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from hepgraph.answer.graphindex import AnswerIndex
 from hepgraph.graph.structure import GOAL_TYPES, METHOD_TYPES
-from hepgraph.results import LinkedConcept, RetrievalResult, ScoredPaper
+from hepgraph.results import GapClaim, LinkedConcept, RetrievalResult, ScoredPaper
 
 RELEVANCE_FLOOR = 0.2
 MAX_PAIR_CONCEPTS = 4
@@ -37,7 +37,7 @@ class GapFinder:
         self.floor = floor
         self.n_nearest = n_nearest
 
-    def find(self, retrieval: RetrievalResult) -> list[str]:
+    def find(self, retrieval: RetrievalResult) -> list[GapClaim]:
         """Gap lines for the question ``retrieval`` answers (its linked concepts and scored papers)."""
         concepts = [
             c
@@ -47,18 +47,20 @@ class GapFinder:
         scores = {h.key: h.score for h in retrieval.results}
         hits = [h for h in retrieval.results if h.arxiv_id]
         if not hits and not concepts:
-            return [f"No paper among the {self.index.n_papers:,} indexed matches this question."]
-        lines: list[str] = []
+            text = f"No paper among the {self.index.n_papers:,} indexed matches this question."
+            return [GapClaim(kind="no_match", text=text)]
+        lines: list[GapClaim] = []
         unmentioned = [c for c in concepts if not self.index.papers_linking(c.id)]
         if unmentioned:
             names = _join([c.name for c in unmentioned])
-            lines.append(
+            text = (
                 f"The archive holds no paper on {names}: none of the {self.index.n_papers:,} indexed papers "
                 "treats it" + self._nearest(hits)
             )
+            lines.append(GapClaim(kind="no_paper", text=text, concepts=[c.id for c in unmentioned]))
         uncovered = {c.id for c in unmentioned}
         for concept in concepts:
-            line = self._concept_gap(concept, scores, hits) if concept.id not in uncovered else ""
+            line = self._concept_gap(concept, scores, hits) if concept.id not in uncovered else None
             if line:
                 lines.append(line)
                 uncovered.add(concept.id)
@@ -94,15 +96,16 @@ class GapFinder:
 
     def _concept_gap(
         self, concept: LinkedConcept, scores: Mapping[str, float], hits: Sequence[ScoredPaper]
-    ) -> str:
+    ) -> GapClaim | None:
         papers = self.index.papers_linking(concept.id)
         n = self.index.n_papers
         if max(scores.get(k, 0.0) for k in papers) < self.floor:
-            return (
+            text = (
                 f"Only {len(papers):,} of the {n:,} indexed papers treat {concept.name}, none of them "
                 f"ranked above {self.floor:.0%} for this question" + self._nearest(hits, papers)
             )
-        return ""
+            return GapClaim(kind="weak_concept", text=text, concepts=[concept.id])
+        return None
 
     def _pair_gap(
         self,
@@ -112,30 +115,34 @@ class GapFinder:
         hits: Sequence[ScoredPaper],
         side_a: Sequence[LinkedConcept] = (),
         side_b: Sequence[LinkedConcept] = (),
-    ) -> str:
+    ) -> GapClaim | None:
         """A line when no paper joins ``a`` and ``b`` (or concepts of their sides), or only weak ones do."""
         pa = self._linking_any(side_a) if side_a else self.index.papers_linking(a.id)
         pb = self._linking_any(side_b) if side_b else self.index.papers_linking(b.id)
         both = pa & pb
         n = self.index.n_papers
+        sides = [[c.id for c in side_a] or [a.id], [c.id for c in side_b] or [b.id]]
         if not both:
-            return (
+            text = (
                 f"The archive does not contain a study of {a.name} for {b.name}: no paper among the {n:,} "
                 "indexed links the two" + self._nearest(hits, pa | pb)
             )
+            return GapClaim(kind="no_pair", text=text, concepts=[a.id, b.id], sides=sides)
         if max(scores.get(k, 0.0) for k in both) < self.floor:
-            return (
+            text = (
                 f"Only {len(both):,} of the {n:,} indexed papers link {a.name} to {b.name}, none of them "
                 f"ranked above {self.floor:.0%} for this question" + self._nearest(hits, both)
             )
+            return GapClaim(kind="weak_pair", text=text, concepts=[a.id, b.id], sides=sides)
         if len(both) == 1:  # covered, but by one study: what it reports is all the archive has on the join
             only = next((h for h in hits if h.key in both), None)
             cited = f" [{only.arxiv_id}]" if only is not None else ""
-            return (
+            text = (
                 f"Only one of the {n:,} indexed papers studies {a.name} together with {b.name}{cited}; "
                 "what it reports is all the archive holds on the two together."
             )
-        return ""
+            return GapClaim(kind="single_pair", text=text, concepts=[a.id, b.id], sides=sides)
+        return None
 
 
 def _join(names: Sequence[str]) -> str:

@@ -102,6 +102,22 @@ class Subgraph(_Result):
     edges: list[SubgraphEdge] = Field(default_factory=list)
 
 
+GapKind = Literal["no_match", "no_paper", "no_pair", "weak_concept", "weak_pair", "single_pair"]
+# The kinds that say the archive lacks something (the rest qualify what it holds): the ones checked.
+ABSENCE_KINDS: frozenset[str] = frozenset({"no_paper", "no_pair"})
+
+
+class GapClaim(_Result):
+    """One gap line and what it claims, in concepts, so it can be checked against the whole archive."""
+
+    kind: GapKind
+    text: str
+    concepts: list[str] = Field(default_factory=list, description="concept ids the line names")
+    sides: list[list[str]] = Field(
+        default_factory=list, description="for a pair: the concept ids of each side (any of a side counts)"
+    )
+
+
 class Answer(_Result):
     """What a user reads: cited synthesis, sources, gaps, follow-ups and the cited subgraph."""
 
@@ -111,6 +127,10 @@ class Answer(_Result):
     citations: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list)
+    gap_claims: list[GapClaim] = Field(
+        default_factory=list, description="the graph's gap lines with their concepts (the writer's are not)"
+    )
+    gaps_refuted: int = Field(0, description="absence lines dropped because a paper's text covers them")
     followups: list[Followup] = Field(default_factory=list)
     subgraph: Subgraph = Field(default_factory=Subgraph)
     notice: str = ""
