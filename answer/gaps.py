@@ -68,10 +68,17 @@ class GapFinder:
         methods = [c for c in linked if c.type in METHOD_TYPES]
         goals = [c for c in linked if c.type in GOAL_TYPES]
         if methods and goals:  # the question's join: one line for its method side and its goal side
-            line = self._pair_gap(
-                self._specific(methods), self._specific(goals), scores, hits, methods, goals
-            )
-            return [*lines, line] if line else lines
+            method = self._specific(methods)
+            line = self._pair_gap(method, self._specific(goals), scores, hits, methods, goals)
+            if line:
+                return [*lines, line]
+            # The sides join, but a goal no paper of the method side reaches is still a part of the
+            # question the archive lacks ("ML for EDM experiments": ML meets anomaly detection, never EDM).
+            for goal in goals if len(goals) > 1 else ():
+                single = self._pair_gap(method, goal, scores, hits, methods, [goal])
+                if single is not None and single.kind == "no_pair":
+                    lines.append(single)
+            return lines
         for a, b in itertools.combinations(linked, 2):
             line = self._pair_gap(a, b, scores, hits)
             if line:

@@ -151,3 +151,37 @@ def test_a_join_only_one_paper_makes_is_said_with_that_paper() -> None:
 
 def _texts(claims: list) -> list[str]:
     return [c.text for c in claims]
+
+
+def test_a_goal_no_method_paper_reaches_gets_its_own_line_though_the_sides_join() -> None:
+    """Method x (goal A or goal B) is joined by A alone: B is a part of the question nothing covers."""
+    concepts = {
+        c.id: c
+        for c in (
+            Concept(id="method:ml", type="Method", name="machine learning"),
+            Concept(id="task:ad", type="Task", name="anomaly detection"),
+            Concept(id="topic:edm", type="Topic", name="electric dipole moments"),
+        )
+    }
+    index = AnswerIndex(n_papers=100, concepts=concepts)
+    for key, cids in {
+        "p1": ["method:ml", "task:ad"],
+        "p2": ["method:ml", "task:ad"],
+        "p3": ["topic:edm"],
+    }.items():
+        for cid in cids:
+            index.papers_of[cid].add(key)
+    result = RetrievalResult(
+        query="ML anomaly detection for EDM experiments",
+        results=[ScoredPaper(key=k, arxiv_id=k, score=0.8) for k in ("p1", "p2", "p3")],
+        linked_concepts=[
+            LinkedConcept(id=c.id, name=c.name, type=c.type, how="matcher") for c in concepts.values()
+        ],
+    )
+    claims = GapFinder(index).find(result)
+    assert [(c.kind, c.concepts) for c in claims] == [("no_pair", ["method:ml", "topic:edm"])]
+    assert claims[0].text.startswith(
+        "The archive does not contain a study of machine learning for electric dipole moments"
+    )
+    index.papers_of["topic:edm"].add("p2")  # one paper joins them: no absence line
+    assert [c.kind for c in GapFinder(index).find(result)] == []
