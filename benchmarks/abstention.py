@@ -36,6 +36,7 @@ NATURAL = Path(__file__).resolve().parent / "natural"
 def abstention(home: Path, *, show: bool = False) -> dict:
     """The abstention measures on the store at ``home`` (see the module doc)."""
     from hepgraph.answer.gap_check import GapChecker
+    from hepgraph.answer.gaps import GapFinder
     from hepgraph.answer.graphindex import answer_index
     from hepgraph.pipeline.runtime import open_answerer
     from hepgraph.results import ABSENCE_KINDS
@@ -74,14 +75,20 @@ def abstention(home: Path, *, show: bool = False) -> dict:
                     "contradicted_by": contradicted,
                 }
             )
-        rows.append(
-            {
-                "qid": qid,
-                "unanswerable": unanswerable,
-                "statements": statements,
-                "refuted_before_shown": answer.gaps_refuted,
-            }
-        )
+        row = {
+            "qid": qid,
+            "unanswerable": unanswerable,
+            "statements": statements,
+            "refuted_before_shown": answer.gaps_refuted,
+        }
+        if unanswerable and not statements:  # why not: what the question links, every raw gap line
+            retrieval = answerer.retriever.search(question, k=20)
+            row["linked"] = [c.id for c in retrieval.linked_concepts]
+            row["raw_lines"] = [
+                {"kind": c.kind, "text": c.text, "covered_by": checker.covering(c)[:3]}
+                for c in GapFinder(index).find(retrieval)
+            ]
+        rows.append(row)
         if show:
             print(f"\n{qid} {question}", file=sys.stderr)
             for s in statements:
@@ -102,6 +109,11 @@ def abstention(home: Path, *, show: bool = False) -> dict:
             sum(bool(r["statements"]) for r in unanswerable_rows) / max(len(unanswerable_rows), 1), 4
         ),
         "answerable_with_statement": sum(bool(r["statements"]) for r in rows if not r["unanswerable"]),
+        "unanswerable_without_line": [
+            {"qid": r["qid"], "linked": r["linked"], "raw_lines": r["raw_lines"]}
+            for r in unanswerable_rows
+            if not r["statements"]
+        ],
         "wrong": [
             {"qid": r["qid"], **s}
             for r in rows
@@ -122,8 +134,13 @@ def main() -> None:
         print(json.dumps(out, indent=1))
         return
     for key, value in out.items():
-        if key != "wrong":
+        if key not in ("wrong", "unanswerable_without_line"):
             print(f"{key}: {value}")
+    for r in out["unanswerable_without_line"]:
+        raw = (
+            "; ".join(f"{x['kind']} (covered by {x['covered_by']})" for x in r["raw_lines"]) or "no gap line"
+        )
+        print(f"no line {r['qid']}: links {', '.join(r['linked'])}: {raw}")
     for w in out["wrong"]:
         print(
             f"WRONG {w['qid']}: {w['text']} (check {'passes' if w['passes_check'] else 'fails'}; "
