@@ -16,6 +16,9 @@ import numpy as np
 from hepgraph.models import SimilarEdge
 
 logger = logging.getLogger(__name__)
+# Scores held at once (rows x papers, float64): 2**27 is 1 GiB. 1,024 rows a block up to ~131k papers,
+# fewer beyond, so memory stays bounded as the corpus grows (the edges do not depend on the block).
+_MAX_BLOCK_CELLS = 2**27
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
@@ -62,6 +65,7 @@ def knn_edges(keys: Sequence[str], matrix: np.ndarray, k: int, *, block: int = 1
     sorted_keys = [keys[i] for i in order]
     m = _normalise(np.asarray(matrix)[order])
     pairs: dict[tuple[int, int], float] = {}
+    block = max(1, min(block, _MAX_BLOCK_CELLS // n))
     for lo in range(0, n, block):
         scores = m[lo : lo + block] @ m.T
         for r in range(scores.shape[0]):
@@ -129,6 +133,7 @@ def knn_update(
             pairs[(i, j) if i < j else (j, i)] = 0.0
 
     everyone = np.arange(n)
+    block = max(1, min(block, _MAX_BLOCK_CELLS // n))
     for lo in range(0, len(full), block):
         rows = full[lo : lo + block]
         scores = m[rows] @ m.T
