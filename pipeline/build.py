@@ -32,6 +32,7 @@ from hepgraph.extract.mentions import EXTRACTOR_VERSION, MentionExtractor
 from hepgraph.extract.nlp import load_pipeline
 from hepgraph.extract.similar import knn_edges, knn_update
 from hepgraph.extract.vocabulary import Vocabulary, load_vocabulary
+from hepgraph.filters import RecordFilter
 from hepgraph.models import Paper
 from hepgraph.pipeline.concepts import concept_hash, concept_matrix
 from hepgraph.pipeline.ingest import ingest
@@ -58,6 +59,7 @@ class BuildReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     papers_read: int = Field(0, description="paper records the readers produced")
+    filtered_out: int = Field(0, description="paper records the record filter did not keep")
     papers_added: int = 0
     papers_updated: int = 0
     papers_total: int = 0
@@ -181,7 +183,14 @@ class Build:
             self.report.seconds[name] = round(time.perf_counter() - t0, 3)
 
     # -- stages -----------------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path], *, fmt: str | None, on_error: str) -> None:
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        fmt: str | None,
+        on_error: str,
+        record_filter: RecordFilter | None = None,
+    ) -> None:
         """Read the sources into the store (:func:`hepgraph.pipeline.ingest.ingest`)."""
 
         def forward(path: Path, done: int, total: int | None) -> None:
@@ -195,8 +204,10 @@ class Build:
                 on_error=on_error,  # type: ignore[arg-type]
                 progress=forward,
                 limits=self.settings.limits(),
+                record_filter=record_filter,
             )
         self.report.papers_read = rep.records_read
+        self.report.filtered_out = rep.filtered_out
         self.report.papers_added = rep.papers_added
         self.report.papers_updated = rep.papers_updated
         self.report.skipped = dict(rep.skipped)
@@ -369,12 +380,19 @@ class Build:
             self.progress("meta", 1, 1)
 
     def run(
-        self, paths: Sequence[Path], *, fmt: str | None = None, on_error: str | None = None
+        self,
+        paths: Sequence[Path],
+        *,
+        fmt: str | None = None,
+        on_error: str | None = None,
+        record_filter: RecordFilter | None = None,
     ) -> BuildReport:
         """All stages in order; returns the report."""
         t0 = time.perf_counter()
         if paths:
-            self.ingest(paths, fmt=fmt, on_error=on_error or self.settings.on_error)
+            self.ingest(
+                paths, fmt=fmt, on_error=on_error or self.settings.on_error, record_filter=record_filter
+            )
         self.concepts()
         texts = self.texts()
         self.mentions(texts)
@@ -396,7 +414,8 @@ def build(
     fmt: str | None = None,
     on_error: str | None = None,
     nlp: object | None = None,
+    record_filter: RecordFilter | None = None,
 ) -> BuildReport:
     """Ingest ``paths`` into ``store`` and index them: see :class:`Build`."""
     runner = Build(store, settings, embedder=embedder, vocabulary=vocabulary, nlp=nlp, progress=progress)
-    return runner.run(paths, fmt=fmt, on_error=on_error)
+    return runner.run(paths, fmt=fmt, on_error=on_error, record_filter=record_filter)

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Literal
 
 from hepgraph.errors import IngestError
+from hepgraph.extract.sources.arxiv_jsonl import LineFilter
 from hepgraph.extract.sources.detect import detect_format, iter_paths, read_path, walk_paths
+from hepgraph.filters import RecordFilter
 from hepgraph.graph.factory import open_store
 from hepgraph.merge import record_identity
 from hepgraph.models import Citation, ExternalWork, PaperRecord, RecordProblem
@@ -88,6 +90,8 @@ class IngestRun:
             CLI passes its settings.
         limits: the size caps (``Settings.limits()``; the defaults when None). A record over them is one
             problem, as is a line or file over them.
+        record_filter: which paper records to keep (categories, dates, ids); the rest are counted as
+            ``filtered_out``. Citation edges and external works are kept as they are.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class IngestRun:
         batch_size: int = 500,
         parallel: Settings | None = None,
         limits: Limits | None = None,
+        record_filter: RecordFilter | None = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
             msg = f"on_error must be 'raise' or 'skip', not {on_error!r}"
@@ -113,6 +118,7 @@ class IngestRun:
         self.limits = limits or (parallel.limits() if parallel is not None else Limits())
         self.report = IngestReport()
         self.side: SideProcess | None = None
+        self.filter = record_filter if record_filter is not None and record_filter.active else None
 
     def run(self, paths: Sequence[Path | str]) -> IngestReport:
         """Ingest every file under ``paths``; returns the report (also on ``self.report``)."""
@@ -172,8 +178,9 @@ class IngestRun:
 
     def _file(self, path: Path) -> None:
         state = _FileState(path, count_lines(path) if self.progress else None)
+        keep_line = LineFilter(self.filter) if self.filter is not None else None
         try:
-            for item in read_path(path, self.fmt, self.limits):
+            for item in read_path(path, self.fmt, self.limits, keep_line=keep_line):
                 self._take(item, state)
         except IngestError as err:
             self._flush(state)
@@ -188,6 +195,9 @@ class IngestRun:
                 raise IngestError(msg, source=str(path)) from err
             self._file_problem(path, problem_reason)
         self._flush(state)
+        if keep_line is not None:  # lines the pre-check dropped unparsed are records filtered out too
+            self.report.records_read += keep_line.dropped
+            self.report.filtered_out += keep_line.dropped
         if self.progress:
             self.progress(path, state.total or state.done, state.total or state.done)
 
@@ -197,7 +207,9 @@ class IngestRun:
             self.report.records_read += 1
             line = _line_of(item.location)
             state.done = max(state.done, line or 0)
-            if self._admit(item, state):
+            if self.filter is not None and not self.filter.keeps(item):
+                self.report.filtered_out += 1
+            elif self._admit(item, state):
                 state.records.append(item)
         elif isinstance(item, Citation):
             self.report.citations_read += 1
@@ -341,6 +353,7 @@ def ingest(
     batch_size: int = 500,
     parallel: Settings | None = None,
     limits: Limits | None = None,
+    record_filter: RecordFilter | None = None,
 ) -> IngestReport:
     """Ingest files or folders into ``store``; see :class:`IngestRun` for the arguments.
 
@@ -356,6 +369,7 @@ def ingest(
         batch_size=batch_size,
         parallel=parallel,
         limits=limits,
+        record_filter=record_filter,
     )
     return run.run(list(paths))
 

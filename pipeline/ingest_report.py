@@ -31,6 +31,7 @@ class IngestReport(BaseModel):
     external_works_updated: int = 0
     external_works_unchanged: int = 0
     duplicates: int = Field(0, description="records repeated identically within a file (stored once)")
+    filtered_out: int = Field(0, description="paper records the record filter did not keep (not problems)")
     skipped: dict[str, int] = Field(default_factory=dict, description="skipped records by reason")
     problems: list[RecordProblem] = Field(default_factory=list, description="the first problems, in order")
     seconds: float = 0.0

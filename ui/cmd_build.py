@@ -25,6 +25,14 @@ from hepgraph.extract.sources.detect import walk_paths
 from hepgraph.extract.vocabulary import load_vocabulary
 from hepgraph.graph.factory import open_store
 from hepgraph.settings import Settings
+from hepgraph.ui.cmd_ingest import (
+    CategoriesOption,
+    IdsOption,
+    MatchOption,
+    SinceOption,
+    UntilOption,
+    filter_from_options,
+)
 from hepgraph.ui.terminal import fail, term_text
 
 vocab_app = typer.Typer(help="Inspect the concept vocabulary and find terms it misses.", no_args_is_help=True)
@@ -55,6 +63,7 @@ def _summary(report: object) -> Table:
     table.add_column("count", justify="right")
     rows = [
         ("paper records read", r.papers_read),
+        ("papers filtered out", r.filtered_out),
         ("papers added", r.papers_added),
         ("papers updated", r.papers_updated),
         ("papers in store", r.papers_total),
@@ -94,12 +103,18 @@ def build_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the build report as JSON instead of a table.")
     ] = False,
+    categories: CategoriesOption = None,
+    match: MatchOption = "any",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    ids: IdsOption = None,
 ) -> None:
     """Ingest, link concepts, embed and index in one incremental run (no LLM calls unless llm_relations)."""
     # Imported when the command runs: the build's models take seconds to import (see cmd_ask).
     from hepgraph.pipeline.build import build
 
     settings: Settings = ctx.obj
+    flt = filter_from_options(categories, match, since, until, ids)
     if on_error not in (None, "raise", "skip"):
         msg = f"--on-error must be 'raise' or 'skip', not {on_error!r}"
         raise typer.BadParameter(msg)
@@ -123,6 +138,7 @@ def build_command(
                     progress=StageBars(progress),
                     fmt=fmt,
                     on_error=on_error,
+                    record_filter=flt,
                 )
         finally:
             store.close()

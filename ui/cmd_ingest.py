@@ -13,12 +13,46 @@ from rich.text import Text
 
 from hepgraph.errors import ConfigError, HepGraphError
 from hepgraph.extract.sources.detect import walk_paths
+from hepgraph.filters import RecordFilter, record_filter
 from hepgraph.graph.factory import open_store
 from hepgraph.pipeline.ingest import IngestReport, ingest
 from hepgraph.store import StoreStats
 from hepgraph.ui.terminal import fail, term_text
 
 _SHOWN_PROBLEMS = 10
+
+# The record filter's options, shared by `ingest` and `build` (hepgraph.filters.RecordFilter).
+CategoriesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--categories",
+        help="Keep papers in these arXiv categories or archives, comma-separated (hep-ph,hep-ex,cs); "
+        "a record without categories (BibTeX) is dropped.",
+    ),
+]
+MatchOption = Annotated[
+    str, typer.Option("--match", help="--categories against 'any' listed category or the 'primary' one.")
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Keep papers whose first version is this date or later (YYYY[-MM[-DD]])."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Keep papers whose first version is this date or earlier.")
+]
+IdsOption = Annotated[
+    Path | None, typer.Option("--ids", help="Keep only the arXiv ids / DOIs listed in this file, one a line.")
+]
+
+
+def filter_from_options(
+    categories: str | None, match: str, since: str | None, until: str | None, ids: Path | None
+) -> RecordFilter:
+    """The RecordFilter of the options, or the CLI's one-line error."""
+    try:
+        return record_filter(categories=categories, match=match, since=since, until=until, ids=ids)
+    except HepGraphError as err:
+        raise fail(err) from err
 
 
 class _FileBars:
@@ -46,6 +80,7 @@ def _summary(report: IngestReport, stats: StoreStats) -> Table:
         ("papers updated", report.papers_updated),
         ("papers unchanged", report.papers_unchanged),
         ("identical duplicates", report.duplicates),
+        ("filtered out (--categories/--since/--until/--ids)", report.filtered_out),
         ("citation edges read / added", f"{report.citations_read:,} / {report.citations_added:,}"),
         (
             "external works added / updated",
@@ -79,9 +114,15 @@ def ingest_cmd(
         int,
         typer.Option("--batch-size", min=1, help="Records per store transaction (a kill loses at most one)."),
     ] = 500,
+    categories: CategoriesOption = None,
+    match: MatchOption = "any",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    ids: IdsOption = None,
 ) -> None:
     """Read papers, citations and bibliographies into the graph store, merging records of one paper."""
     settings = ctx.obj
+    flt = filter_from_options(categories, match, since, until, ids)
     policy = on_error or settings.on_error
     if policy not in ("skip", "raise"):
         raise fail(ConfigError(f"--on-error must be skip or raise, not {policy!r}"))
@@ -103,6 +144,7 @@ def ingest_cmd(
                 batch_size=batch_size,
                 parallel=settings,
                 limits=settings.limits(),
+                record_filter=flt,
             )
         stats = store.stats()
     except HepGraphError as err:

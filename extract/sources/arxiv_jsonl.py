@@ -26,6 +26,7 @@ from hepgraph.extract.sources.common import (
     rfc2822_date,
     split_author_string,
 )
+from hepgraph.filters import RecordFilter
 from hepgraph.ids import normalize_arxiv_id
 from hepgraph.models import Author, PaperRecord, RecordProblem
 from hepgraph.settings import Limits
@@ -34,10 +35,66 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "arxiv-jsonl"
 _NUMERIC_ID = re.compile(r"^(\d{3,4})\.(\d{1,5})$")
+# A key of the line's object, not the same letters inside a string (where its quotes are escaped).
+_CATEGORIES = re.compile(rb'(?<!\\)"categories"\s*:\s*"([^"\\]*)"')
+_ID = re.compile(rb'(?<!\\)"id"\s*:\s*"([^"\\]*)"')
+_V1_YEAR = re.compile(rb'(?<!\\)"created"\s*:\s*"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} (\d{4}) ')
+_UPDATE_YEAR = re.compile(rb'(?<!\\)"update_date"\s*:\s*"(\d{4})')
 
 
-def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
-    """Stream the records of a snapshot file; bad lines become RecordProblems, never exceptions."""
+class LineFilter:
+    """A cheap test of a raw snapshot line against a RecordFilter, before any JSON is parsed.
+
+    It only drops a line when the fields it reads with a regular expression show the record fails the
+    filter (categories; the year of v1, else of the last update; the id); when a field is absent or
+    escaped it keeps the line, and the full rule (:meth:`RecordFilter.keeps`) decides on the parsed
+    record. So it never drops a record the full rule keeps. ``dropped`` counts the lines it dropped.
+    """
+
+    def __init__(self, flt: RecordFilter) -> None:
+        self.flt = flt
+        self.since_year = flt.since[:4].encode() if flt.since else None
+        self.until_year = flt.until[:4].encode() if flt.until else None
+        # An id list with DOIs may keep a record by its DOI, which this test does not read.
+        self.check_id = flt.ids is not None and not any(i.startswith("10.") for i in flt.ids)
+        self.dropped = 0
+
+    def __call__(self, raw: bytes) -> bool:
+        """Whether the line may hold a record the filter keeps (False: it certainly does not)."""
+        keep = self._keep(raw)
+        self.dropped += not keep
+        return keep
+
+    def _keep(self, raw: bytes) -> bool:
+        flt = self.flt
+        if flt.categories:
+            m = _CATEGORIES.search(raw)
+            if m and not flt.category_match(m.group(1).decode("utf-8", "replace").split()):
+                return False
+        if self.since_year or self.until_year:
+            m = _V1_YEAR.search(raw) or _UPDATE_YEAR.search(raw)
+            if m:
+                year = m.group(1)
+                if (self.since_year and year < self.since_year) or (
+                    self.until_year and year > self.until_year
+                ):
+                    return False
+        if self.check_id and flt.ids is not None:
+            m = _ID.search(raw)
+            if m:
+                arxiv_id = normalize_arxiv_id(_repair_numeric_id(m.group(1).decode("utf-8", "replace")))
+                if arxiv_id is not None and arxiv_id not in flt.ids:
+                    return False
+        return True
+
+
+def read(
+    path: Path, limits: Limits = DEFAULT_LIMITS, *, keep_line: LineFilter | None = None
+) -> Iterator[Item]:
+    """Stream the records of a snapshot file; bad lines become RecordProblems, never exceptions.
+
+    ``keep_line`` (:class:`LineFilter`) drops lines a record filter cannot keep before they are parsed.
+    """
     seen_any = False
     try:
         for lineno, raw in enumerate(iter_byte_lines(path, SOURCE, limits.max_line_bytes), start=1):
@@ -46,6 +103,8 @@ def read(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
                 yield raw
                 continue
             seen_any = seen_any or bool(raw.strip())
+            if keep_line is not None and not keep_line(raw):
+                continue
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as err:

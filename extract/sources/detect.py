@@ -93,8 +93,16 @@ def iter_paths(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def read_path(path: Path, fmt: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[Item]:
+def read_path(
+    path: Path,
+    fmt: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    keep_line: arxiv_jsonl.LineFilter | None = None,
+) -> Iterator[Item]:
     """Items of one file with the reader ``fmt`` names (detected when None), within the size ``limits``.
+
+    ``keep_line`` pre-filters the lines of an arXiv snapshot (the one format big enough to need it).
 
     Raises:
         UnknownFormatError: when ``fmt`` is not a known format or detection fails.
@@ -105,6 +113,8 @@ def read_path(path: Path, fmt: str | None = None, limits: Limits = DEFAULT_LIMIT
         msg = f"{path}: unknown --format {name!r}; use one of: {', '.join(FORMATS)}"
         raise UnknownFormatError(msg, source=str(path))
     logger.debug("reading %s as %s", path, name)
+    if keep_line is not None and reader is arxiv_jsonl:
+        return arxiv_jsonl.read(path, limits, keep_line=keep_line)
     return reader.read(path, limits)
 
 
