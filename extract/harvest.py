@@ -36,6 +36,7 @@ from hepgraph.extract.fetch import (
     PoliteClient,
 )
 from hepgraph.extract.sources.common import local
+from hepgraph.filters import read_id_lines
 from hepgraph.ids import normalize_arxiv_id
 
 logger = logging.getLogger(__name__)
@@ -420,30 +421,17 @@ def arxiv_ids_of_pages(paths: Iterable[Path]) -> list[str]:
 
 
 def read_id_file(path: Path) -> list[str]:
-    """The arXiv ids of a file, one a line (``#`` comments and blank lines skipped), normalized, once each.
+    """The arXiv ids of an id list (:func:`hepgraph.filters.read_id_lines`), which may hold no DOI here.
 
     Raises:
-        ConfigError: naming the file and line of something that is not an arXiv id.
+        ConfigError: naming the file and the line or DOI at fault.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        msg = f"{path}: cannot read the id list ({err}); check the path"
-        raise ConfigError(msg) from err
-    ids: dict[str, None] = {}
-    for n, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        arxiv_id = normalize_arxiv_id(text)
-        if arxiv_id is None:
-            msg = (
-                f"{path}:{n}: {text[:60]!r} is not an arXiv id; "
-                "write one id a line (2401.01234 or hep-ph/9709356)"
-            )
-            raise ConfigError(msg)
-        ids.setdefault(arxiv_id, None)
-    return list(ids)
+    ids = read_id_lines(path)
+    dois = [i for i in ids if i.startswith("10.")]
+    if dois:
+        msg = f"{path}: {dois[0]!r} is a DOI; the arXiv API and INSPIRE's arxiv: search take arXiv ids only"
+        raise ConfigError(msg)
+    return ids
 
 
 def oai_folder(root: Path, set_spec: str | None, from_: str | None, until: str | None) -> Path:

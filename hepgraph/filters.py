@@ -93,7 +93,14 @@ def partial_day(value: str, *, option: str) -> str:
 
 
 def read_ids(path: Path) -> frozenset[str]:
-    """The arXiv ids and DOIs of a file, one a line (``#`` comments and blank lines skipped), normalized.
+    """The arXiv ids and DOIs of an id list file (see :func:`read_id_lines`)."""
+    return frozenset(read_id_lines(path))
+
+
+def read_id_lines(path: Path) -> list[str]:
+    """The arXiv ids and DOIs of a file, normalized, in file order, once each.
+
+    One a line; ``#`` comments and blank lines are skipped.
 
     Raises:
         ConfigError: naming the file and line that holds neither, or a file that cannot be read.
@@ -103,7 +110,7 @@ def read_ids(path: Path) -> frozenset[str]:
     except (OSError, UnicodeDecodeError) as err:
         msg = f"{path}: cannot read the id list ({err}); check the path and that it is UTF-8 text"
         raise ConfigError(msg) from err
-    ids: set[str] = set()
+    ids: dict[str, None] = {}
     for n, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
@@ -115,8 +122,8 @@ def read_ids(path: Path) -> frozenset[str]:
                 "write one a line (2401.01234, hep-ph/9709356 or 10.1103/PhysRevD.1.1)"
             )
             raise ConfigError(msg)
-        ids.add(arxiv_id or text.lower().removeprefix("https://doi.org/"))
-    return frozenset(ids)
+        ids.setdefault(arxiv_id or text.lower().removeprefix("https://doi.org/"), None)
+    return list(ids)
 
 
 def record_filter(

@@ -197,7 +197,10 @@ def test_ids_of_harvested_pages_and_bad_input(replay: Replay, tmp_path: Path) ->
     ids = arxiv_ids_of_pages(sorted((tmp_path / "h").glob("page-*.xml")))
     assert ids == [i.removeprefix("oai:arXiv.org:") for i in _physics(replay)]
     (tmp_path / "bad.txt").write_text("2401.00001\nnot-an-id\n")
-    with pytest.raises(ConfigError, match=r"bad.txt:2: 'not-an-id' is not an arXiv id"):
+    with pytest.raises(ConfigError, match=r"bad.txt:2: 'not-an-id' is neither an arXiv id nor a DOI"):
         read_id_file(tmp_path / "bad.txt")
+    (tmp_path / "doi.txt").write_text("2401.00001\n10.1103/PhysRevD.1.1\n")
+    with pytest.raises(ConfigError, match="is a DOI; the arXiv API"):
+        read_id_file(tmp_path / "doi.txt")
     with pytest.raises(ConfigError, match="YYYY-MM-DD"):
         day("2024-13-01", option="--from")
