@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from hepgraph.answer.citations import DraftSentence
 from hepgraph.answer.material import Material, PaperMaterial, WriterOutput
+from hepgraph.calibration import calibrate
 from hepgraph.claude import call_failed, claude_client, describe, parse_tool_call, read_prompt
 from hepgraph.errors import LLMError
 from hepgraph.settings import Settings
@@ -68,7 +69,7 @@ def render_paper(paper: PaperMaterial) -> str:
         f"[{paper.arxiv_id}] {paper.title}",
         f"name it: {paper.name or 'by its title'}",
         f"year: {paper.year or 'unknown'} · category: {paper.category or 'unknown'}"
-        f" · relevance: {round(paper.score * 100)}%",
+        f" · relevance: {round(calibrate(paper.score) * 100)}%",
     ]
     if paper.abstract:
         lines.append(f"abstract: {paper.abstract}")

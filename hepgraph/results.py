@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from hepgraph.calibration import calibrate
 
 
 class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Shown(_Result):
+    """A result with a ``score`` whose shown percentage, ``relevance``, is the calibrated score.
+
+    ``relevance`` is written into JSON and read back as nothing: it is always recomputed from ``score``.
+    """
+
+    score: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recomputed(cls, data: object) -> object:
+        if isinstance(data, dict) and "relevance" in data:
+            return {k: v for k, v in data.items() if k != "relevance"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def relevance(self) -> float | None:
+        """What every face shows as the percentage: ``score`` calibrated (see hepgraph.calibration)."""
+        return calibrate(self.score) if self.score is not None else None
 
 
 class PathEdge(_Result):
@@ -30,12 +54,12 @@ class LinkedConcept(_Result):
     score: float = 1.0
 
 
-class ScoredPaper(_Result):
+class ScoredPaper(_Shown):
     """One retrieved paper with its relevance score in [0, 1] and the paths that brought it."""
 
     key: str
     arxiv_id: str | None = None
-    score: float = Field(ge=0.0, le=1.0)
+    score: float = Field(ge=0.0, le=1.0, description="retrieval score: orders results, drives thresholds")
     raw_score: float = 0.0
     title: str = ""
     year: int | None = None
@@ -58,7 +82,7 @@ class RetrievalResult(_Result):
     )
 
 
-class Source(_Result):
+class Source(_Shown):
     """A source as the answer lists it (the reference page's '62% · hep-ph · title · year')."""
 
     arxiv_id: str
@@ -77,7 +101,7 @@ class Followup(_Result):
     hop: str = ""
 
 
-class SubgraphNode(_Result):
+class SubgraphNode(_Shown):
     """A node of the cited subgraph."""
 
     id: str

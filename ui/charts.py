@@ -113,7 +113,7 @@ def _node_frame(
                 "x": pos[n.id][0],
                 "y": pos[n.id][1],
                 "edges": len(node_edges(subgraph, n.id)),
-                "relevance": f"{round(n.score * 100)}%" if n.score is not None else "",
+                "relevance": f"{round(n.relevance * 100)}%" if n.relevance is not None else "",
                 "evidence": node_evidence(subgraph, n.id),
                 "size": 314 if kind == "source paper" else 170,  # areas: radius 10 and about 7 px
             }

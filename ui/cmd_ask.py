@@ -40,7 +40,7 @@ def _sources_table(answer: Answer) -> Table:
         table.add_column(col, justify=just, overflow="fold" if col == "title" else "ellipsis")
     for src in answer.sources:
         table.add_row(
-            f"{round(src.score * 100)}%",
+            f"{round(src.relevance * 100)}%",
             term_text(src.category or ""),
             term_text(src.title),
             str(src.year or ""),

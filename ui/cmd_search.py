@@ -69,7 +69,7 @@ def _table(result: RetrievalResult) -> Table:
     for rank, r in enumerate(result.results, start=1):
         t.add_row(
             str(rank),
-            f"{r.score:.0%}",
+            f"{r.relevance:.0%}",
             term_text(r.arxiv_id or r.key),
             term_text(r.category or ""),
             term_text(r.title),

@@ -95,7 +95,8 @@ class AnswerCache:
     def put(self, key: tuple[str, ...], answer: Answer) -> None:
         """Store ``answer``, dropping the least recently used one beyond ``size``."""
         with self._lock:
-            self._items[key] = answer.model_dump()
+            # round_trip: without the computed fields (relevance), which validation would refuse
+            self._items[key] = answer.model_dump(round_trip=True)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

@@ -106,3 +106,18 @@ def test_search_logs_no_library_debug_lines(cli_home: Path, tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert "anomaly" in proc.stdout.lower()
     assert "DEBUG" not in proc.stdout + proc.stderr, proc.stderr
+
+
+def test_the_table_shows_the_calibrated_relevance_not_the_score(
+    cli_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hepgraph import calibration
+
+    monkeypatch.setattr(calibration, "_shipped", lambda: calibration.Calibration(x=[0.0, 1.0], y=[0.0, 0.5]))
+    args = ["--home", str(cli_home), "search", "anomaly detection", "--k", "3"]
+    as_json = RetrievalResult.model_validate_json(runner.invoke(app, [*args, "--json"]).stdout)
+    table = runner.invoke(app, args).stdout
+    cells = [line.split("│") for line in table.splitlines() if line.count("│") > 3]
+    shown = [c[2].strip() for c in cells if c[1].strip().isdigit()]
+    assert shown == [f"{r.score / 2:.0%}" for r in as_json.results]
+    assert all(r.relevance == round(r.score / 2, 4) for r in as_json.results)

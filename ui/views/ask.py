@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from hepgraph.calibration import MEANING as RELEVANCE_MEANING
 from hepgraph.errors import HepGraphError
 from hepgraph.nodes import paper_node, split_node
 from hepgraph.question import clean_question
@@ -130,7 +131,7 @@ def _render_answer(answer: Answer, seeds: list[str]) -> None:
         st.info(f"**Not in the archive.** {cited_markdown(gap, retrieved)}", icon=":material/search_off:")
     left, right = st.columns([5, 6], gap="large")
     with left:
-        st.subheader(f"Sources ({len(answer.sources)})", anchor=False)
+        st.subheader(f"Sources ({len(answer.sources)})", anchor=False, help=RELEVANCE_MEANING)
         for rank, src in enumerate(answer.sources, start=1):
             _source(rank, src, cited=src.arxiv_id in answer.citations)
     with right:
@@ -143,7 +144,9 @@ def _source(rank: int, src: Source, *, cited: bool) -> None:
     """One source: '1. 62% · hep-ph · 2024', its title linking to its page, then its id and concepts."""
     via = f" · via {md_text(', '.join(src.concepts[:4]))}" if src.concepts else ""
     head = " · ".join(
-        b for b in (f"**{round(src.score * 100)}%**", md_text(src.category or ""), str(src.year or "")) if b
+        b
+        for b in (f"**{round(src.relevance * 100)}%**", md_text(src.category or ""), str(src.year or ""))
+        if b
     )
     with st.container(gap=None):
         st.markdown(f"{rank}\\. {head}")
