@@ -186,7 +186,7 @@ def reliability_png(path: Path, before: list[dict], after: list[dict], size: int
     draw.text((8, 12), "share judged useful (held-out questions)", fill="black")
     for bins, colour, label, dy in (
         (before, (200, 60, 40), "raw score", 0),
-        (after, (30, 90, 200), "calibrated", 16),
+        (after, (30, 90, 200), "map fitted on the other half", 16),
     ):
         pts = [xy(b["shown"], b["useful"]) for b in bins]
         if len(pts) > 1:

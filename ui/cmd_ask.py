@@ -13,6 +13,7 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
+from hepgraph.calibration import MEANING as RELEVANCE_MEANING
 from hepgraph.errors import HepGraphError
 from hepgraph.question import clean_question
 from hepgraph.results import Answer
@@ -28,7 +29,13 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 def _sources_table(answer: Answer) -> Table:
-    table = Table(title="Sources", title_justify="left", show_edge=False)
+    table = Table(
+        title="Sources",
+        title_justify="left",
+        show_edge=False,
+        caption=f"%: {RELEVANCE_MEANING}",
+        caption_justify="left",
+    )
     for col, just in (
         ("%", "right"),
         ("category", "left"),

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hepgraph.calibration import MEANING as RELEVANCE_MEANING
 from hepgraph.errors import HepGraphError, QueryError
 from hepgraph.question import clean_question
 from hepgraph.results import RetrievalResult
@@ -55,7 +56,7 @@ def batch_record(qid: str, result: RetrievalResult) -> dict:
 def _table(result: RetrievalResult) -> Table:
     linked = ", ".join(c.name for c in result.linked_concepts) or "none"
     title = term_text(result.query) + term_text(f"  (concepts: {linked}; {result.ms:.0f} ms)", "dim")
-    t = Table(title=title, title_justify="left")
+    t = Table(title=title, title_justify="left", caption=f"%: {RELEVANCE_MEANING}", caption_justify="left")
     for col, just in (
         ("#", "right"),
         ("%", "right"),
