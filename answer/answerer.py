@@ -261,6 +261,7 @@ class Answerer:
             else Subgraph(),
             notice="\n".join(x for x in notices if x),
             removed_citations=checked.removed_citations + sum(n for _, n in lines),
+            spans=checked.spans,
             index_hash=prep.retrieval.index_hash,
             ms=round((time.perf_counter() - prep.t0) * 1000, 1),
         )
@@ -291,11 +292,22 @@ def _checked(sentences: Sequence[DraftSentence], allowed: Sequence[str]) -> Chec
     if not dropped:
         return checked
     cited = list(dict.fromkeys(i for sentence in kept for i in parse_citations(sentence)))
+    # kept is a subsequence of checked.sentences: renumber the spans of the sentences it keeps.
+    new_index: dict[int, int] = {}
+    for old, sentence in enumerate(checked.sentences):
+        if len(new_index) < len(kept) and sentence == kept[len(new_index)]:
+            new_index[old] = len(new_index)
+    spans = [
+        sp.model_copy(update={"sentence": new_index[sp.sentence]})
+        for sp in checked.spans
+        if sp.sentence in new_index
+    ]
     return checked.model_copy(
         update={
             "sentences": kept,
             "citations": cited,
             "dropped_sentences": checked.dropped_sentences + dropped,
+            "spans": spans,
         }
     )
 

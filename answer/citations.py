@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.ids import normalize_arxiv_id
+from hepgraph.results import Span
 
 _ID = r"(?:arXiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?"
 # One bracket group holding one or more ids separated by commas or semicolons.
@@ -33,6 +34,7 @@ class DraftSentence(BaseModel):
 
     text: str = Field(min_length=1)
     citations: list[str] = Field(default_factory=list)
+    spans: list[Span] = Field(default_factory=list, description="the source words it rests on, per cited id")
 
 
 class CheckedAnswer(BaseModel):
@@ -44,6 +46,7 @@ class CheckedAnswer(BaseModel):
     citations: list[str] = Field(default_factory=list, description="cited ids, in order of first use")
     removed_citations: int = 0
     dropped_sentences: int = 0
+    spans: list[Span] = Field(default_factory=list, description="spans of kept citations, by sentence index")
 
     @property
     def text(self) -> str:
@@ -125,6 +128,10 @@ def check_citations(sentences: Iterable[DraftSentence], allowed: Sequence[str]) 
         if text is None:
             out.dropped_sentences += 1
             continue
+        index = len(out.sentences)
+        out.spans += [
+            sp.model_copy(update={"sentence": index}) for sp in sentence.spans if sp.arxiv_id in cited
+        ]
         out.sentences.append(text)
         seen.update(dict.fromkeys(cited))
     out.citations = list(seen)

@@ -23,6 +23,7 @@ from hepgraph.answer.material import AspectEvidence, Material, PaperMaterial, Wr
 from hepgraph.answer.prose import attribute, ngrams, paper_name
 from hepgraph.answer.terms import content_terms
 from hepgraph.protocols import Embedder
+from hepgraph.results import Span
 
 MIN_WORDS, MAX_WORDS = 6, 60
 MIN_SENTENCES, MAX_TITLES = 3, 3
@@ -206,6 +207,24 @@ def _after_lead_in(cand: Candidate) -> str:
     return text[:1].lower() + text[1:]
 
 
+def source_span(paper: PaperMaterial, sentence: str) -> Span | None:
+    """Where ``sentence`` stands in the paper's stored abstract (or title): the offsets a citation rests on.
+
+    Candidates are the abstract's own sentences or its concept-evidence sentences (cut from title and
+    abstract), so an exact search finds them; None only if neither field holds it.
+    """
+    for where, text in (("abstract", paper.abstract), ("title", paper.title)):
+        start = text.find(sentence)
+        if start >= 0:
+            end = start + len(sentence)
+            return Span(arxiv_id=paper.arxiv_id, field=where, start=start, end=end, text=sentence)
+    return None
+
+
+def _title_span(paper: PaperMaterial) -> Span:
+    return Span(arxiv_id=paper.arxiv_id, field="title", start=0, end=len(paper.title), text=paper.title)
+
+
 def title_sentence(papers: Sequence[PaperMaterial], *, also: bool = False) -> DraftSentence:
     """One sentence naming papers the archive knows only by title, claiming no finding of theirs.
 
@@ -226,7 +245,9 @@ def title_sentence(papers: Sequence[PaperMaterial], *, also: bool = False) -> Dr
         if also
         else f"The archive holds only {what} {listing}, so none of {whose} findings is quoted here."
     )
-    return DraftSentence(text=text, citations=[p.arxiv_id for p in papers])
+    return DraftSentence(
+        text=text, citations=[p.arxiv_id for p in papers], spans=[_title_span(p) for p in papers]
+    )
 
 
 def _closest_by_title(paper: PaperMaterial) -> DraftSentence:
@@ -237,6 +258,7 @@ def _closest_by_title(paper: PaperMaterial) -> DraftSentence:
         text=f"The best-ranked match, \u201c{title}\u201d{year} [{paper.arxiv_id}], is known here by its "
         "title only.",
         citations=[paper.arxiv_id],
+        spans=[_title_span(paper)],
     )
 
 
@@ -288,7 +310,10 @@ class _Composer:
         self.per_paper[cand.paper.arxiv_id] = self.per_paper.get(cand.paper.arxiv_id, 0) + 1
         self.grams |= ngrams(cand.attributed)
         cited = _cite(text[:1].upper() + text[1:], cand.paper.arxiv_id)
-        self.sentences.append(DraftSentence(text=cited, citations=[cand.paper.arxiv_id]))
+        span = source_span(cand.paper, cand.text)
+        self.sentences.append(
+            DraftSentence(text=cited, citations=[cand.paper.arxiv_id], spans=[span] if span else [])
+        )
 
 
 class _Labels:

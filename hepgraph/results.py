@@ -93,6 +93,21 @@ class Source(_Shown):
     concepts: list[str] = Field(default_factory=list)
 
 
+class Span(_Result):
+    """The words of a paper a cited sentence rests on: ``field`` text ``[start:end]`` of paper ``arxiv_id``.
+
+    ``field`` names the stored paper's ``title_text`` or ``abstract_text``; ``sentence`` is the index of
+    the answer sentence it backs.
+    """
+
+    arxiv_id: str
+    field: Literal["title", "abstract"]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    sentence: int = Field(0, ge=0)
+
+
 class Followup(_Result):
     """A keep-exploring question, built from a typed hop; asking it seeds the walk at ``from_nodes``."""
 
@@ -155,6 +170,9 @@ class Answer(_Result):
         default_factory=list, description="the graph's gap lines with their concepts (the writer's are not)"
     )
     gaps_refuted: int = Field(0, description="absence lines dropped because a paper's text covers them")
+    spans: list[Span] = Field(
+        default_factory=list, description="for each cited sentence, the source words it was drawn from"
+    )
     followups: list[Followup] = Field(default_factory=list)
     subgraph: Subgraph = Field(default_factory=Subgraph)
     notice: str = ""

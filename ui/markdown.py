@@ -9,7 +9,7 @@ as typed, so ``![x](https://elsewhere/px.png)`` in a title is text, not a reques
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from hepgraph.ui.terminal import strip_controls
 
@@ -38,19 +38,31 @@ def arxiv_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
 
 
-def cited_markdown(text: str, retrieved: Collection[str]) -> str:
+def cited_markdown(text: str, retrieved: Collection[str], quotes: Mapping[str, str] | None = None) -> str:
     r"""``text`` as literal Markdown whose ``[arXiv id]`` citations of retrieved papers link to arXiv.
 
-    A citation of a paper that was not retrieved stays plain text: no link vouches for it.
+    A citation of a paper that was not retrieved stays plain text: no link vouches for it. With
+    ``quotes`` (arXiv id -> the source words a citation rests on) the link shows them on hover.
 
     >>> cited_markdown("Flows [2101.00001], not [2101.99999].", {"2101.00001"})
     'Flows [\\[2101.00001\\]](https://arxiv.org/abs/2101.00001), not \\[2101.99999\\]\\.'
+    >>> cited_markdown("Flows [2101.00001].", {"2101.00001"}, {"2101.00001": 'It "works".'})
+    'Flows [\\[2101.00001\\]](https://arxiv.org/abs/2101.00001 "Source: It \u201cworks\u201c.")\\.'
     """
     parts, pos = [], 0
     for m in _CITATION.finditer(text):
         parts.append(md_text(text[pos : m.start()]))
         pid = m.group(1)
-        parts.append(f"[\\[{pid}\\]]({arxiv_url(pid)})" if pid in retrieved else md_text(m.group(0)))
+        hover = _link_title(quotes.get(pid, "")) if quotes else ""
+        parts.append(f"[\\[{pid}\\]]({arxiv_url(pid)}{hover})" if pid in retrieved else md_text(m.group(0)))
         pos = m.end()
     parts.append(md_text(text[pos:]))
     return "".join(parts)
+
+
+def _link_title(quote: str) -> str:
+    """A Markdown link title (shown on hover) holding ``quote`` as plain text: no quote mark can end it."""
+    if not quote:
+        return ""
+    flat = " ".join(quote.split()).replace('"', "\u201c").replace("\\", "\u29f5")
+    return f' "Source: {flat}"'

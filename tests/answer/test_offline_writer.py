@@ -157,3 +157,21 @@ def test_titles_only_fill_a_short_answer() -> None:
     assert listed.text.startswith("By title only, the archive also lists") and listed.citations == [
         "2211.15380"
     ]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_citation_resolves_to_the_source_words_it_was_drawn_from(
+    answerer: Answerer, slice_env: Any, question: str
+) -> None:
+    answer = answerer.ask(question)
+    assert answer.citations
+    sentences = split_sentences(answer.answer)
+    spans = {(sp.sentence, sp.arxiv_id): sp for sp in answer.spans}
+    papers = {p.arxiv_id: p for p in slice_env.store.get_papers(answer.citations)}
+    for i, sentence in enumerate(sentences):
+        for pid in parse_citations(sentence):
+            span = spans[(i, pid)]  # every citation of every sentence has its span
+            stored = papers[pid].abstract_text if span.field == "abstract" else papers[pid].title_text
+            assert stored[span.start : span.end] == span.text
+    assert len(spans) == sum(len(parse_citations(s)) for s in sentences)

@@ -91,7 +91,7 @@ def test_ask_answers_and_a_followup_hops_to_new_sources(app_env: Path) -> None:
     writer = [c.value for c in at.caption if c.value.startswith("Written by")]
     assert writer and "offline extractive writer" in writer[0]
     answer_text = at.markdown[0].value
-    assert re.search(r"\[\\\[\d{4}\.\d{4,5}\\\]\]\(https://arxiv\.org/abs/\d{4}\.\d{4,5}\)", answer_text)
+    assert re.search(r"\[\\\[\d{4}\.\d{4,5}\\\]\]\(https://arxiv\.org/abs/\d{4}\.\d{4,5}[ )]", answer_text)
     first_sources = _sources(at)
     assert len(first_sources) == 8, [m.value for m in at.markdown]
     assert any(i.value.startswith("**Not in the archive.**") for i in at.info)
@@ -109,6 +109,22 @@ def test_ask_answers_and_a_followup_hops_to_new_sources(app_env: Path) -> None:
     assert any("follow-up walk from" in c.value for c in at.caption)
     second_sources = _sources(at)
     assert second_sources and second_sources != first_sources
+
+
+def test_each_citation_shows_its_source_sentence_on_hover(app_env: Path) -> None:
+    """The link of a citation carries, as its title, the sentence of the stored abstract it rests on."""
+    at = _app()
+    at.text_input(key="question_box").input(QUESTION).run()
+    links = re.findall(r"\(https://arxiv\.org/abs/([\d.]+) \"Source: ([^\"]+)\"\)", at.markdown[0].value)
+    assert links, at.markdown[0].value
+    store = _store(app_env)
+    try:
+        papers = {p.arxiv_id: p for p in store.get_papers([pid for pid, _ in links])}
+    finally:
+        store.close()
+    for pid, quote in links:
+        shown = quote.replace("\u201c", '"')
+        assert shown in " ".join(papers[pid].abstract_text.split()) or shown in papers[pid].title_text
 
 
 def test_ask_streams_claude_through_the_sdk_and_a_rerun_reuses_the_answer(

@@ -126,7 +126,9 @@ def _render_answer(answer: Answer, seeds: list[str]) -> None:
     if answer.notice:
         st.warning(md_text(answer.notice), icon=":material/info:")
     with st.container(border=True):
-        st.markdown(cited_markdown(answer.answer, retrieved))
+        # Each citation shows, on hover, the source sentence its sentence was drawn from (Answer.spans).
+        quotes = {sp.arxiv_id: sp.text for sp in reversed(answer.spans)}
+        st.markdown(cited_markdown(answer.answer, retrieved, quotes))
     for gap in answer.gaps:
         st.info(f"**Not in the archive.** {cited_markdown(gap, retrieved)}", icon=":material/search_off:")
     left, right = st.columns([5, 6], gap="large")
