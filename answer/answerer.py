@@ -15,6 +15,7 @@ from hepgraph.answer.citations import (
     check_citations,
     check_sentence,
     parse_citations,
+    resolve_quotes,
     strip_unretrieved,
 )
 from hepgraph.answer.followups import FollowupMaker
@@ -122,7 +123,13 @@ class Answerer:
         if self.claude is not None and prep.material.papers:
             try:
                 output = yield from self._stream_claude(self.claude, prep.material)
-                checked = _checked(output.sentences, prep.material.allowed_ids)
+                # Claude's citations stand only where its quote is found verbatim in the cited paper.
+                texts = {
+                    p.arxiv_id: (p.title_text, p.abstract_text) for p in prep.papers.values() if p.arxiv_id
+                }
+                resolved = [resolve_quotes(d, texts) for d in output.sentences]
+                checked = _checked([d for d, _ in resolved], prep.material.allowed_ids)
+                checked.removed_unquoted = sum(n for _, n in resolved)
                 if checked.sentences:
                     yield self._finish(prep, "claude", checked, "", output.not_covered)
                     return
@@ -262,6 +269,7 @@ class Answerer:
             notice="\n".join(x for x in notices if x),
             removed_citations=checked.removed_citations + sum(n for _, n in lines),
             spans=checked.spans,
+            removed_unquoted=checked.removed_unquoted,
             index_hash=prep.retrieval.index_hash,
             ms=round((time.perf_counter() - prep.t0) * 1000, 1),
         )

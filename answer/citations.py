@@ -9,11 +9,12 @@ counted; a sentence left without any citation is dropped, so no claim reaches th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hepgraph.ids import normalize_arxiv_id
+from hepgraph.quotes import locate
 from hepgraph.results import Span
 
 _ID = r"(?:arXiv:\s*)?(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?"
@@ -27,6 +28,15 @@ _SENTENCE_END = re.compile(
 )
 
 
+class Quote(BaseModel):
+    """A writer's claim that a sentence rests on these words of a cited paper."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    arxiv_id: str
+    quote: str
+
+
 class DraftSentence(BaseModel):
     """One sentence a writer proposes, with the ids it cites (inline in ``text`` and/or listed)."""
 
@@ -35,6 +45,7 @@ class DraftSentence(BaseModel):
     text: str = Field(min_length=1)
     citations: list[str] = Field(default_factory=list)
     spans: list[Span] = Field(default_factory=list, description="the source words it rests on, per cited id")
+    quotes: list[Quote] = Field(default_factory=list, description="Claude's quotes, resolved into spans")
 
 
 class CheckedAnswer(BaseModel):
@@ -45,6 +56,7 @@ class CheckedAnswer(BaseModel):
     sentences: list[str] = Field(default_factory=list)
     citations: list[str] = Field(default_factory=list, description="cited ids, in order of first use")
     removed_citations: int = 0
+    removed_unquoted: int = Field(0, description="citations removed because their quote is not in the paper")
     dropped_sentences: int = 0
     spans: list[Span] = Field(default_factory=list, description="spans of kept citations, by sentence index")
 
@@ -155,3 +167,52 @@ def strip_unretrieved(text: str, allowed: Sequence[str]) -> tuple[str, int]:
 def check_text(text: str, allowed: Sequence[str]) -> CheckedAnswer:
     """Check free prose (not tool output): split it into sentences, then check each."""
     return check_citations((DraftSentence(text=s) for s in split_sentences(text)), allowed)
+
+
+def resolve_quotes(draft: DraftSentence, texts: Mapping[str, tuple[str, str]]) -> tuple[DraftSentence, int]:
+    """The sentence citing only the ids whose quote is found verbatim in that paper, with their spans.
+
+    Args:
+        draft: a sentence with ``quotes`` (Claude's).
+        texts: arXiv id -> (title_text, abstract_text) of the papers the writer was given.
+
+    Returns:
+        The sentence without its unquoted citations (inline and listed), and how many were removed.
+    """
+    cited = list(
+        dict.fromkeys([*parse_citations(draft.text), *(normalize_arxiv_id(c) or c for c in draft.citations)])
+    )
+    spans: list[Span] = []
+    quoted: set[str] = set()
+    for q in draft.quotes:
+        pid = normalize_arxiv_id(q.arxiv_id) or q.arxiv_id.strip()
+        if pid not in cited or pid in quoted or pid not in texts:
+            continue
+        title, abstract = texts[pid]
+        for where, text in (("abstract", abstract), ("title", title)):
+            found = locate(text, q.quote)
+            if found:
+                spans.append(
+                    Span(
+                        arxiv_id=pid,
+                        field=where,
+                        start=found[0],
+                        end=found[1],
+                        text=text[found[0] : found[1]],
+                    )
+                )
+                quoted.add(pid)
+                break
+    # An id not given to the writer is left to check_sentence, which removes and counts it as unretrieved.
+    unquoted = [c for c in cited if c in texts and c not in quoted]
+    if not unquoted:
+        return draft.model_copy(update={"spans": spans}), 0
+    keep = set(cited) - set(unquoted)
+    body = _GROUP.sub(lambda m: _keep_group(m, keep, [], []), draft.text)
+    body = " ".join(body.split()).replace(" .", ".")
+    return (
+        DraftSentence(
+            text=body or draft.text, citations=[c for c in draft.citations if c in keep], spans=spans
+        ),
+        len(unquoted),
+    )

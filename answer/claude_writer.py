@@ -24,7 +24,7 @@ from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = "v2"
+PROMPT_VERSION = "v3"
 TOOL_NAME = "write_answer"
 
 ANSWER_TOOL: dict[str, Any] = {
@@ -46,8 +46,23 @@ ANSWER_TOOL: dict[str, Any] = {
                             "description": "one sentence with inline [arXiv id] citations",
                         },
                         "citations": {"type": "array", "items": {"type": "string"}},
+                        "quotes": {
+                            "type": "array",
+                            "description": "per cited id, the paper's own words the sentence rests on",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "arxiv_id": {"type": "string"},
+                                    "quote": {
+                                        "type": "string",
+                                        "description": "copied verbatim from that paper's title or abstract",
+                                    },
+                                },
+                                "required": ["arxiv_id", "quote"],
+                            },
+                        },
                     },
-                    "required": ["text", "citations"],
+                    "required": ["text", "citations", "quotes"],
                 },
             },
             "not_covered": {"type": "array", "items": {"type": "string"}},

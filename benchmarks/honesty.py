@@ -17,7 +17,10 @@ the map fitted on all questions when fitting beat the raw score on average over 
 identity (the raw score is then the best calibrated value we have); ``ece_shipped`` is the shipped map's
 ECE on the first test half. Unjudged papers are left out of the fit and the error (they are counted).
 
-Absence lines: ``benchmarks/abstention.py`` (precision and recall of "not in the archive" lines).
+Also, from their own scripts: ``abstention_precision`` / ``abstention_recall`` (``abstention.py``, the
+checked "not in the archive" lines), ``citation_span_rate`` (``spans.py``, offline citations backed by
+verbatim source words) and ``graph_questions_recall`` (``graph_questions.py``, recall@8 per retriever on
+questions with exact answers from Cypher).
 """
 
 from __future__ import annotations
@@ -207,10 +210,15 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = ap.parse_args()
     from abstention import abstention
+    from graph_questions import graph_questions_recall
+    from spans import citation_spans
 
     out = calibration(args.home, write=args.fit, png=args.png)
     absence = abstention(args.home)
     out |= {k: absence[k] for k in ("abstention_precision", "abstention_recall", "statements_shown")}
+    spans = citation_spans(args.home)
+    out |= {"citation_span_rate": spans["citation_span_rate"], "citations": spans["citations"]}
+    out["graph_questions_recall"] = graph_questions_recall(args.home)
     if args.json:
         print(json.dumps(out, indent=1))
         return
@@ -228,6 +236,11 @@ def main() -> None:
     for b in after.values():
         print(f"| {b['bin']} | {b['n']} | | | {b['shown']:.2f} | {b['useful']:.2f} |")
     print(f"abstention precision {out['abstention_precision']:.0%}, recall {out['abstention_recall']:.0%}")
+    print(f"citations resolved to a verbatim span: {out['citation_span_rate']:.1%} of {out['citations']}")
+    print(
+        "graph questions, recall@8: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in out["graph_questions_recall"].items())
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ linked and candidate ids), so a rerun makes no calls. Token usage is summed in :
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from functools import cache
@@ -26,6 +25,7 @@ from hepgraph.errors import ConfigError, LLMError
 from hepgraph.extract.llm_cache import JSONCache, content_key
 from hepgraph.extract.vocabulary import Vocabulary
 from hepgraph.models import Concept, ConceptLink, Evidence, Paper
+from hepgraph.quotes import locate
 from hepgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ CACHE_FILE = "llm_relations.sqlite"
 # Concept types whose top-level concepts are offered when the matcher linked nothing: methods, tasks and
 # topics are what a paper paraphrases; experiments, datasets and processes it names, and the matcher sees.
 _OPEN_TYPES = ("Method", "Task", "Topic")
-_MIN_QUOTE = 4
 # The values of hepgraph.models.RELATION_FOR_TYPE, as a type the tool schema can enumerate.
 Relation = Literal[
     "USES_METHOD", "ADDRESSES", "STUDIES", "FROM_EXPERIMENT", "USES_DATASET", "STUDIES_PROCESS"
@@ -123,19 +122,6 @@ def candidate_ids(vocabulary: Vocabulary, linked: Collection[str], *, limit: int
     if not out:
         out = dict.fromkeys(c.id for c in vocabulary.concepts if not c.parents and c.type in _OPEN_TYPES)
     return list(out)[:limit]
-
-
-def locate(text: str, quote: str) -> tuple[int, int] | None:
-    """Where ``quote`` occurs in ``text``, as (start, end); whitespace runs may differ. None when absent."""
-    quote = quote.strip()
-    if len(quote) < _MIN_QUOTE:
-        return None
-    start = text.find(quote)
-    if start >= 0:
-        return start, start + len(quote)
-    # Models normalise whitespace (a line break becomes a space): the same words over any whitespace run.
-    found = re.search(r"\s+".join(map(re.escape, quote.split())), text)
-    return (found.start(), found.end()) if found else None
 
 
 def sentence_around(text: str, start: int, end: int) -> str:

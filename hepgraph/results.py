@@ -177,5 +177,6 @@ class Answer(_Result):
     subgraph: Subgraph = Field(default_factory=Subgraph)
     notice: str = ""
     removed_citations: int = 0
+    removed_unquoted: int = Field(0, description="Claude citations removed: their quote is not in the paper")
     index_hash: str = ""
     ms: float = 0.0

@@ -234,10 +234,19 @@ def _tiny_reply(extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         {
             "text": "Reconstruction error of an autoencoder flags anomalous dijet events [2301.00001].",
             "citations": ["2301.00001"],
+            "quotes": [
+                {"arxiv_id": "2301.00001", "quote": "use its reconstruction error for anomaly detection"}
+            ],
         },
         {
             "text": "A normalizing flow density estimate serves the same purpose [2301.00003].",
             "citations": ["2301.00003"],
+            "quotes": [
+                {
+                    "arxiv_id": "2301.00003",
+                    "quote": "A normalizing flow learns the density of background events",
+                }
+            ],
         },
     ]
     return tool_message({"sentences": sentences + (extra or []), "not_covered": ["pile-up robustness"]})
@@ -313,6 +322,24 @@ def test_answerer_rejects_malformed_output_and_answers_offline(tiny_env: Any, st
     answer = _answerer(tiny_env, stub).ask(QUESTION)
     assert answer.writer == "offline" and "rejected" in answer.notice
     assert "trust me" not in answer.answer
+
+
+def test_a_citation_whose_quote_is_not_in_the_paper_is_removed_and_counted(
+    tiny_env: Any, stub: StubAnthropic
+) -> None:
+    invented = {
+        "text": "Flows also beat every autoencoder on pile-up [2301.00003].",
+        "citations": ["2301.00003"],
+        "quotes": [{"arxiv_id": "2301.00003", "quote": "flows outperform autoencoders in high pile-up"}],
+    }
+    stub.push(Reply(200, _tiny_reply([invented])))
+    answer = _answerer(tiny_env, stub).ask(QUESTION)
+    assert answer.writer == "claude"
+    assert answer.removed_unquoted == 1 and "pile-up [" not in answer.answer
+    papers = {p.arxiv_id: p for p in tiny_env.store.get_papers(answer.citations)}
+    assert {sp.arxiv_id for sp in answer.spans} == set(answer.citations) == {"2301.00001", "2301.00003"}
+    for sp in answer.spans:  # the kept quotes resolve to the stored abstract's own words
+        assert papers[sp.arxiv_id].abstract_text[sp.start : sp.end] == sp.text
 
 
 def test_answerer_rejects_an_answer_with_no_valid_citation(tiny_env: Any, stub: StubAnthropic) -> None:

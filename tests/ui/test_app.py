@@ -135,7 +135,19 @@ def test_ask_streams_claude_through_the_sdk_and_a_rerun_reuses_the_answer(
 
     def respond(body: dict) -> Reply:
         ids = list(dict.fromkeys(re.findall(r"\d{4}\.\d{4,5}", json.dumps(body["messages"]))))[:2]
-        sentences = [{"text": f"Streamed claim {i} [{a}].", "citations": [a]} for i, a in enumerate(ids)]
+        store = _store(app_env)
+        try:  # each claim quotes its paper's title, verbatim, as the prompt asks
+            titles = {p.arxiv_id: p.title_text for p in store.get_papers(ids)}
+        finally:
+            store.close()
+        sentences = [
+            {
+                "text": f"Streamed claim {i} [{a}].",
+                "citations": [a],
+                "quotes": [{"arxiv_id": a, "quote": titles[a]}],
+            }
+            for i, a in enumerate(ids)
+        ]
         return Reply(200, tool_message({"sentences": sentences, "not_covered": []}))
 
     with StubAnthropic() as stub:
