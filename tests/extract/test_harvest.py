@@ -69,7 +69,7 @@ def test_oai_pages_through_resumption_tokens_into_files_ingest_reads(replay: Rep
     assert sum("resumptionToken=" in line for line in replay.log) == len(result.files) - 1
     rows, papers = _store_rows(tmp_path / "store", tmp_path / "h")
     assert papers == len(physics)
-    assert {i.removeprefix('oai:arXiv.org:') for i in physics} == {key for key, _, _ in rows}
+    assert {i.removeprefix("oai:arXiv.org:") for i in physics} == {key for key, _, _ in rows}
 
 
 @pytest.mark.parametrize("fault", ["503", "429", "truncated", "reset"])
