@@ -268,6 +268,7 @@ class Answerer:
             else Subgraph(),
             notice="\n".join(x for x in notices if x),
             removed_citations=checked.removed_citations + sum(n for _, n in lines),
+            sentences=checked.sentences,
             spans=checked.spans,
             removed_unquoted=checked.removed_unquoted,
             index_hash=prep.retrieval.index_hash,

@@ -23,6 +23,7 @@ from hepgraph.answer.material import AspectEvidence, Material, PaperMaterial, Wr
 from hepgraph.answer.prose import attribute, ngrams, paper_name
 from hepgraph.answer.terms import content_terms
 from hepgraph.protocols import Embedder
+from hepgraph.quotes import locate
 from hepgraph.results import Span
 
 MIN_WORDS, MAX_WORDS = 6, 60
@@ -211,13 +212,14 @@ def source_span(paper: PaperMaterial, sentence: str) -> Span | None:
     """Where ``sentence`` stands in the paper's stored abstract (or title): the offsets a citation rests on.
 
     Candidates are the abstract's own sentences or its concept-evidence sentences (cut from title and
-    abstract), so an exact search finds them; None only if neither field holds it.
+    abstract, their whitespace runs sometimes joined), so the search finds them; None only if neither
+    field holds the words.
     """
     for where, text in (("abstract", paper.abstract), ("title", paper.title)):
-        start = text.find(sentence)
-        if start >= 0:
-            end = start + len(sentence)
-            return Span(arxiv_id=paper.arxiv_id, field=where, start=start, end=end, text=sentence)
+        found = locate(text, sentence)  # the quote rule: the same words over any whitespace run
+        if found:
+            start, end = found
+            return Span(arxiv_id=paper.arxiv_id, field=where, start=start, end=end, text=text[start:end])
     return None
 
 

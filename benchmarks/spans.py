@@ -23,7 +23,7 @@ NATURAL = Path(__file__).resolve().parent / "natural"
 
 def citation_spans(home: Path) -> dict:
     """The span measures on the store at ``home`` (see the module doc)."""
-    from hepgraph.answer.citations import parse_citations, split_sentences
+    from hepgraph.answer.citations import parse_citations
     from hepgraph.pipeline.runtime import open_answerer
     from hepgraph.settings import Settings
 
@@ -35,7 +35,7 @@ def citation_spans(home: Path) -> dict:
         answer = answerer.ask(question)
         papers = {p.arxiv_id: p for p in answerer.store.get_papers(answer.citations)}
         spans = {(sp.sentence, sp.arxiv_id): sp for sp in answer.spans}
-        for i, sentence in enumerate(split_sentences(answer.answer) if answer.citations else []):
+        for i, sentence in enumerate(answer.sentences if answer.citations else []):
             for pid in parse_citations(sentence):
                 total += 1
                 span, paper = spans.get((i, pid)), papers.get(pid)

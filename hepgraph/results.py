@@ -170,6 +170,9 @@ class Answer(_Result):
         default_factory=list, description="the graph's gap lines with their concepts (the writer's are not)"
     )
     gaps_refuted: int = Field(0, description="absence lines dropped because a paper's text covers them")
+    sentences: list[str] = Field(
+        default_factory=list, description="the answer's sentences as written (answer is them joined)"
+    )
     spans: list[Span] = Field(
         default_factory=list, description="for each cited sentence, the source words it was drawn from"
     )
