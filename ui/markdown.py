@@ -46,8 +46,8 @@ def cited_markdown(text: str, retrieved: Collection[str], quotes: Mapping[str, s
 
     >>> cited_markdown("Flows [2101.00001], not [2101.99999].", {"2101.00001"})
     'Flows [\\[2101.00001\\]](https://arxiv.org/abs/2101.00001), not \\[2101.99999\\]\\.'
-    >>> cited_markdown("Flows [2101.00001].", {"2101.00001"}, {"2101.00001": 'It "works".'})
-    'Flows [\\[2101.00001\\]](https://arxiv.org/abs/2101.00001 "Source: It \u201cworks\u201c.")\\.'
+    >>> cited_markdown("Flows [2101.00001].", {"2101.00001"}, {"2101.00001": 'It "works" [x](y).'})
+    'Flows [\\[2101.00001\\]](https://arxiv.org/abs/2101.00001 "Source: It \\"works\\" \\[x\\]\\(y\\).")\\.'
     """
     parts, pos = [], 0
     for m in _CITATION.finditer(text):
@@ -61,8 +61,10 @@ def cited_markdown(text: str, retrieved: Collection[str], quotes: Mapping[str, s
 
 
 def _link_title(quote: str) -> str:
-    """A Markdown link title (shown on hover) holding ``quote`` as plain text: no quote mark can end it."""
+    """A Markdown link title (shown on hover) holding ``quote`` as plain text."""
     if not quote:
         return ""
-    flat = " ".join(quote.split()).replace('"', "\u201c").replace("\\", "\u29f5")
+    # Backslash escapes hold in a link title too: the data's punctuation shows as typed and no "[x](y)"
+    # or quote mark in it can act as Markdown (the quote mark, unescaped by md_text, is escaped here).
+    flat = md_text(" ".join(quote.split())).replace('"', '\\"')
     return f' "Source: {flat}"'

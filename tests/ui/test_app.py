@@ -115,15 +115,17 @@ def test_each_citation_shows_its_source_sentence_on_hover(app_env: Path) -> None
     """The link of a citation carries, as its title, the sentence of the stored abstract it rests on."""
     at = _app()
     at.text_input(key="question_box").input(QUESTION).run()
-    links = re.findall(r"\(https://arxiv\.org/abs/([\d.]+) \"Source: ([^\"]+)\"\)", at.markdown[0].value)
+    titles = re.findall(
+        r'\(https://arxiv\.org/abs/([\d.]+) "Source: ((?:\\.|[^"\\])*)"\)', at.markdown[0].value
+    )
+    links = [(pid, re.sub(r"\\(.)", r"\1", quote)) for pid, quote in titles]  # the escapes shown as typed
     assert links, at.markdown[0].value
     store = _store(app_env)
     try:
         papers = {p.arxiv_id: p for p in store.get_papers([pid for pid, _ in links])}
     finally:
         store.close()
-    for pid, quote in links:
-        shown = quote.replace("\u201c", '"')
+    for pid, shown in links:
         assert shown in " ".join(papers[pid].abstract_text.split()) or shown in papers[pid].title_text
 
 
